@@ -1,0 +1,10 @@
+//! Pure logic shared by the hookbox functions and tools.
+//!
+//! Nothing in here talks to AWS or the network: callers hand in what the logic needs, so every rule is
+//! unit-tested without a cloud and the Lambda binaries stay thin.
+
+pub mod envelope;
+pub mod routes;
+
+pub use envelope::{BodyObject, Envelope, ENVELOPE_VERSION};
+pub use routes::{Route, RouteMatch, Routes, RoutesError};

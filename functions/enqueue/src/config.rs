@@ -1,0 +1,170 @@
+//! Everything the function reads once at cold start: its routes and its settings from the
+//! environment that the SAM template (or `scripts/dev`) gives it.
+
+use std::collections::HashMap;
+
+use hookbox_core::Routes;
+use hookbox_core::routes::{RoutesError, queue_env_var};
+
+include!(concat!(env!("OUT_DIR"), "/baked_routes.rs"));
+
+/// SQS's own default `MaximumMessageSize`, used when the template does not say what it set.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 262_144;
+/// SQS's largest message.
+pub const SQS_MAX_MESSAGE_BYTES: usize = 1_048_576;
+/// Lambda refuses synchronous invocations over 6 MB, so larger bodies never arrive anyway.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+/// A start-up configuration problem. The function refuses to start rather than lose requests later.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("routes file {file}: {error}")]
+    Routes { file: String, error: RoutesError },
+    #[error("cannot read routes file {file}: {error}")]
+    RoutesUnreadable { file: String, error: std::io::Error },
+    #[error("the routes send to queues whose URLs are not set: {}", .0.join(", "))]
+    MissingQueues(Vec<String>),
+    #[error("{name}={value:?} is not {expected}")]
+    BadValue {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// The routes in force: the file named by `HOOKBOX_ROUTES_FILE` when set (a runtime override that
+/// needs no rebuild, e.g. a file in a layer), else the baked file, else the catch-all route.
+pub fn load_routes(override_file: Option<&str>) -> Result<Routes, ConfigError> {
+    let (file, text) = match override_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
+                file: file.to_owned(),
+                error,
+            })?;
+            (file.to_owned(), text)
+        }
+        None => match BAKED_ROUTES {
+            Some((file, text)) => (file.to_owned(), text.to_owned()),
+            None => return Ok(Routes::catch_all()),
+        },
+    };
+    Routes::from_json(&text).map_err(|error| ConfigError::Routes { file, error })
+}
+
+/// Settings from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Logical queue name → queue URL, for every queue the routes use.
+    pub queue_urls: HashMap<String, String>,
+    /// The claim-check bucket for bodies too large for a message; `None` answers 413 instead.
+    pub body_bucket: Option<String>,
+    /// Key prefix of claim-check objects (the bucket's lifecycle rule expires this prefix).
+    pub body_prefix: String,
+    /// The queues' `MaximumMessageSize`, as deployed.
+    pub max_message_bytes: usize,
+    /// Larger bodies are refused with 413.
+    pub max_body_bytes: usize,
+}
+
+impl Settings {
+    /// Reads the settings through `env`, so tests need not touch the process environment.
+    pub fn from_env(routes: &Routes, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut queue_urls = HashMap::new();
+        let mut missing = Vec::new();
+        for queue in routes.queue_names() {
+            let variable = queue_env_var(queue);
+            match env(&variable).filter(|url| !url.is_empty()) {
+                Some(url) => {
+                    queue_urls.insert(queue.to_owned(), url);
+                }
+                None => missing.push(format!("{queue} ({variable})")),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(ConfigError::MissingQueues(missing));
+        }
+        let max_message_bytes = size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
+        if !(1024..=SQS_MAX_MESSAGE_BYTES).contains(&max_message_bytes) {
+            return Err(ConfigError::BadValue {
+                name: "HOOKBOX_MAX_MESSAGE_BYTES",
+                value: max_message_bytes.to_string(),
+                expected: "between 1024 and 1048576 (SQS's limits)",
+            });
+        }
+        Ok(Self {
+            queue_urls,
+            body_bucket: env("HOOKBOX_BODY_BUCKET").filter(|bucket| !bucket.is_empty()),
+            body_prefix: env("HOOKBOX_BODY_PREFIX").unwrap_or_else(|| "bodies/".to_owned()),
+            max_message_bytes,
+            max_body_bytes: size_var(&env, "HOOKBOX_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
+        })
+    }
+}
+
+fn size_var(env: &impl Fn(&str) -> Option<String>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
+    match env(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| ConfigError::BadValue {
+            name,
+            value,
+            expected: "a number of bytes",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn the_baked_routes_file_is_valid() {
+        // This is the check that fails CI, with the path of the bad field, when config/routes.json is
+        // broken: the file is baked in, so a broken one must never reach a deployment.
+        let routes = load_routes(None).unwrap_or_else(|error| panic!("{error}"));
+        assert!(routes.iter().count() > 0);
+    }
+
+    #[test]
+    fn the_example_routes_file_is_valid() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/routes.example.json");
+        load_routes(Some(file)).unwrap_or_else(|error| panic!("{error}"));
+    }
+
+    #[test]
+    fn an_override_file_that_is_missing_or_bad_names_itself() {
+        let error = load_routes(Some("/nonexistent/routes.json")).unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/routes.json"), "{error}");
+    }
+
+    #[test]
+    fn defaults_apply_and_every_routed_queue_needs_a_url() {
+        let routes = Routes::catch_all();
+        let settings = Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
+        assert_eq!(settings.queue_urls["mailbox"], "http://q");
+        assert_eq!(settings.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
+        assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(settings.body_bucket, None);
+        assert_eq!(settings.body_prefix, "bodies/");
+
+        let error = Settings::from_env(&routes, env_of(&[])).unwrap_err();
+        assert!(error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"), "{error}");
+    }
+
+    #[test]
+    fn bad_sizes_are_refused() {
+        for (name, value) in [
+            ("HOOKBOX_MAX_MESSAGE_BYTES", "lots"),
+            ("HOOKBOX_MAX_MESSAGE_BYTES", "2000000"),
+            ("HOOKBOX_MAX_BODY_BYTES", "-1"),
+        ] {
+            let env = env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q"), (name, value)]);
+            let error = Settings::from_env(&Routes::catch_all(), env).unwrap_err();
+            assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+}

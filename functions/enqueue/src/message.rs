@@ -1,0 +1,123 @@
+//! What goes into SQS besides the envelope: message attributes, FIFO ids, and the size arithmetic
+//! that decides whether a body travels inside the message or in the claim-check bucket.
+
+use sha2::{Digest, Sha256};
+
+/// Headers that senders use for a per-delivery id, tried in this order: GitHub, GitLab, Gitea,
+/// Bitbucket Cloud.
+const DELIVERY_ID_HEADERS: &[&str] = &[
+    "x-github-delivery",
+    "x-gitlab-event-uuid",
+    "x-gitea-delivery",
+    "x-request-uuid",
+];
+
+/// SQS message attributes of type `String`: `route`, `content-type` and `delivery-id`, so that
+/// consumers can filter without parsing the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attributes(Vec<(&'static str, String)>);
+
+impl Attributes {
+    pub fn new(route: &str, content_type: Option<&str>, delivery_id: Option<&str>) -> Self {
+        let candidates = [
+            ("route", Some(route)),
+            ("content-type", content_type),
+            ("delivery-id", delivery_id),
+        ];
+        Self(
+            candidates
+                .into_iter()
+                .filter_map(|(name, value)| Some((name, sqs_text(value?)?)))
+                .collect(),
+        )
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(name, value)| (*name, value.as_str()))
+    }
+
+    /// What the attributes count towards the message size: SQS adds each name, data type and value.
+    pub fn sqs_size(&self) -> usize {
+        self.0
+            .iter()
+            .map(|(name, value)| name.len() + "String".len() + value.len())
+            .sum()
+    }
+}
+
+/// The delivery id a sender put on the request, if it is one we know.
+pub fn delivery_id<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<&'a str> {
+    DELIVERY_ID_HEADERS.iter().find_map(|name| header(name)).filter(|id| !id.is_empty())
+}
+
+/// SQS accepts only some characters in strings; a value it would refuse is dropped (attributes are a
+/// convenience, the envelope keeps everything).
+fn sqs_text(value: &str) -> Option<String> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    (!value.is_empty() && value.chars().all(allowed)).then(|| value.to_owned())
+}
+
+/// A FIFO deduplication id: the delivery id when SQS accepts it as one (at most 128 ASCII letters,
+/// digits and punctuation), else its SHA-256 in hex, so that a redelivery is still recognised.
+pub fn deduplication_id(id: &str) -> String {
+    let acceptable = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
+    if acceptable {
+        id.to_owned()
+    } else {
+        hex::encode(Sha256::digest(id.as_bytes()))
+    }
+}
+
+/// FIFO queues are the ones whose name ends in `.fifo`.
+pub fn is_fifo(queue_url: &str) -> bool {
+    queue_url.ends_with(".fifo")
+}
+
+/// The claim-check object key of a request's body.
+pub fn body_key(prefix: &str, route: &str, id: &str) -> String {
+    let safe_id: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-_.=".contains(c) { c } else { '_' })
+        .collect();
+    format!("{prefix}{route}/{safe_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_skip_missing_and_unsendable_values_and_count_like_sqs() {
+        let attributes = Attributes::new("github", Some("application/json"), None);
+        let listed: Vec<_> = attributes.iter().collect();
+        assert_eq!(listed, [("route", "github"), ("content-type", "application/json")]);
+        assert_eq!(attributes.sqs_size(), "route".len() + 6 + 6 + "content-type".len() + 6 + 16);
+
+        let attributes = Attributes::new("r", Some(""), Some("bad\u{0}id"));
+        assert_eq!(attributes.iter().count(), 1);
+    }
+
+    #[test]
+    fn delivery_id_comes_from_the_first_known_header() {
+        let headers = [("x-gitlab-event-uuid", "gl-1"), ("x-github-delivery", "gh-1")];
+        let lookup = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        assert_eq!(delivery_id(lookup), Some("gh-1"));
+        assert_eq!(delivery_id(|_| None), None);
+    }
+
+    #[test]
+    fn deduplication_ids_are_kept_when_valid_and_hashed_otherwise() {
+        assert_eq!(deduplication_id("72d3162e-cc78-11e3-81ab-4c9367dc0958"), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+        let hashed = deduplication_id("has space");
+        assert_eq!(hashed.len(), 64);
+        assert_eq!(hashed, deduplication_id("has space"));
+        assert_eq!(deduplication_id(&"x".repeat(129)).len(), 64);
+    }
+
+    #[test]
+    fn body_keys_are_safe_and_fifo_queues_are_recognised() {
+        assert_eq!(body_key("bodies/", "github", "abc=/1"), "bodies/github/abc=_1");
+        assert!(is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q.fifo"));
+        assert!(!is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q"));
+    }
+}
