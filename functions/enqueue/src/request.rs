@@ -9,17 +9,46 @@ use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use aws_lambda_events::http::HeaderMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
-/// The events this function accepts. REST API events are tried first because they carry the
-/// mandatory `httpMethod` that HTTP API and Function URL events lack.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// What the runtime logs and returns when an invocation is no HTTP event at all.
+const NOT_A_GATEWAY_EVENT: &str = "expected an API Gateway REST API (payload 1.0), HTTP API (payload 2.0) \
+     or Lambda Function URL event";
+
+/// The events this function accepts.
+#[derive(Debug)]
 pub enum GatewayEvent {
     /// API Gateway REST API (payload format 1.0).
     Rest(Box<ApiGatewayProxyRequest>),
     /// API Gateway HTTP API (payload format 2.0) and Lambda Function URLs, which share its shape.
     Http(Box<ApiGatewayV2httpRequest>),
+}
+
+impl<'de> Deserialize<'de> for GatewayEvent {
+    /// REST API events are tried first because they carry the mandatory `httpMethod` that HTTP API
+    /// and Function URL events lack; anything else gets one clear message instead of serde's
+    /// "did not match any variant".
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        if let Ok(event) = serde_json::from_str(raw.get()) {
+            return Ok(Self::Rest(Box::new(event)));
+        }
+        if let Ok(event) = serde_json::from_str(raw.get()) {
+            return Ok(Self::Http(Box::new(event)));
+        }
+        Err(D::Error::custom(NOT_A_GATEWAY_EVENT))
+    }
+}
+
+impl GatewayEvent {
+    pub fn gateway(&self) -> Gateway {
+        match self {
+            Self::Rest(_) => Gateway::Rest,
+            Self::Http(_) => Gateway::Http,
+        }
+    }
 }
 
 /// Which response shape the gateway that sent the event expects.
@@ -249,7 +278,9 @@ mod tests {
 
     #[test]
     fn something_that_is_no_gateway_event_is_refused() {
-        assert!(serde_json::from_value::<GatewayEvent>(json!({"hello": "world"})).is_err());
-        assert!(serde_json::from_value::<GatewayEvent>(json!([1, 2])).is_err());
+        for event in ["{\"hello\": \"world\"}", "[1, 2]", "\"text\""] {
+            let error = serde_json::from_str::<GatewayEvent>(event).unwrap_err();
+            assert!(error.to_string().contains(NOT_A_GATEWAY_EVENT), "{error}");
+        }
     }
 }

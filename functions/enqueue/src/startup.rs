@@ -48,10 +48,7 @@ impl Mailbox {
     /// One Lambda invocation.
     pub async fn invoke(&self, event: LambdaEvent<GatewayEvent>) -> Result<GatewayResponse, lambda_runtime::Error> {
         let (event, context) = event.into_parts();
-        let gateway = match &event {
-            GatewayEvent::Rest(_) => crate::request::Gateway::Rest,
-            GatewayEvent::Http(_) => crate::request::Gateway::Http,
-        };
+        let gateway = event.gateway();
         let reply = match IncomingRequest::from_event(event) {
             Ok(request) => self.handle(request, &context.request_id).await,
             Err(error) => {

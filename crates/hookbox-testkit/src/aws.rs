@@ -1,0 +1,112 @@
+//! SDK clients pointed at a local moto server, and the few queue and bucket operations tests need.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+
+/// The region and fake credentials every local process uses; moto accepts any.
+pub const REGION: &str = "eu-west-1";
+
+/// Environment for a process (a function, the relay) that should talk to `endpoint` instead of AWS.
+pub fn local_aws_env(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", REGION),
+        ("AWS_DEFAULT_REGION", REGION),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("HOOKBOX_S3_FORCE_PATH_STYLE", "true"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    .collect()
+}
+
+/// SQS and S3 clients for a moto endpoint.
+pub struct LocalAws {
+    pub sqs: aws_sdk_sqs::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl LocalAws {
+    pub async fn new(endpoint: &str) -> Self {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(endpoint)
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "testkit"))
+            .load()
+            .await;
+        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build();
+        Self {
+            sqs: aws_sdk_sqs::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+        }
+    }
+
+    /// Creates a queue with the given `MaximumMessageSize` and returns its URL.
+    pub async fn create_queue(&self, name: &str, max_message_bytes: usize) -> String {
+        let mut request = self
+            .sqs
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::MaximumMessageSize, max_message_bytes.to_string());
+        if name.ends_with(".fifo") {
+            request = request.attributes(QueueAttributeName::FifoQueue, "true");
+        }
+        let output = request.send().await.expect("moto creates queues");
+        output.queue_url.expect("a created queue has a URL")
+    }
+
+    pub async fn create_bucket(&self, name: &str) {
+        self.s3
+            .create_bucket()
+            .bucket(name)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("moto creates buckets");
+    }
+
+    /// Receives (and deletes) messages until `expected` have arrived or `limit` has passed.
+    pub async fn drain(&self, queue_url: &str, expected: usize, limit: Duration) -> Vec<Message> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut messages = Vec::new();
+        while messages.len() < expected && tokio::time::Instant::now() < deadline {
+            let output = self
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .expect("moto receives");
+            for message in output.messages.unwrap_or_default() {
+                if let Some(handle) = message.receipt_handle() {
+                    self.sqs
+                        .delete_message()
+                        .queue_url(queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .expect("moto deletes");
+                }
+                messages.push(message);
+            }
+        }
+        messages
+    }
+
+    /// An object's bytes.
+    pub async fn object(&self, bucket: &str, key: &str) -> Vec<u8> {
+        let output = self.s3.get_object().bucket(bucket).key(key).send().await.expect("the object exists");
+        output.body.collect().await.expect("the object body reads").into_bytes().to_vec()
+    }
+}
