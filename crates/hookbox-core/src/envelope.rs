@@ -151,7 +151,10 @@ mod tests {
         let json = envelope.to_json();
         assert!(json.starts_with(r#"{"v":1,"id":"req-1""#), "{json}");
         assert!(json.contains(r#""query":[["a","1"],["a","2"]]"#), "{json}");
-        assert!(json.contains(r#""body":"{}","body_base64":null,"body_s3":null"#), "{json}");
+        assert!(
+            json.contains(r#""body":"{}","body_base64":null,"body_s3":null"#),
+            "{json}"
+        );
     }
 
     #[test]
@@ -161,7 +164,10 @@ mod tests {
         assert_eq!(envelope.body.as_deref(), Some("héllo"));
         assert_eq!(envelope.body_base64, None);
         let read = Envelope::from_json(&envelope.to_json()).unwrap();
-        assert_eq!(read.body_source().unwrap(), BodySource::Inline("héllo".as_bytes().to_vec()));
+        assert_eq!(
+            read.body_source().unwrap(),
+            BodySource::Inline("héllo".as_bytes().to_vec())
+        );
     }
 
     #[test]
@@ -208,8 +214,14 @@ mod tests {
         let mut envelope = sample();
         envelope.body = Some("a".into());
         envelope.body_base64 = Some("YQ==".into());
-        assert!(matches!(envelope.body_source(), Err(EnvelopeError::AmbiguousBody)));
-        assert!(matches!(Envelope::from_json("not json"), Err(EnvelopeError::NotJson(_))));
+        assert!(matches!(
+            envelope.body_source(),
+            Err(EnvelopeError::AmbiguousBody)
+        ));
+        assert!(matches!(
+            Envelope::from_json("not json"),
+            Err(EnvelopeError::NotJson(_))
+        ));
     }
 
     #[test]

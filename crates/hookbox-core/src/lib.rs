@@ -6,5 +6,5 @@
 pub mod envelope;
 pub mod routes;
 
-pub use envelope::{BodyObject, Envelope, ENVELOPE_VERSION};
+pub use envelope::{BodyObject, ENVELOPE_VERSION, Envelope};
 pub use routes::{Route, RouteMatch, Routes, RoutesError};

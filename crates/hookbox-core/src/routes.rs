@@ -10,6 +10,10 @@ use serde::Deserialize;
 /// The name of the queue that the template always creates; the default route sends everything there.
 pub const DEFAULT_QUEUE: &str = "mailbox";
 
+/// The methods of the catch-all route: every method that delivers something. HEAD, OPTIONS, TRACE and
+/// CONNECT are probes and CORS preflights, not deliveries, and would only fill the mailbox.
+pub const CATCH_ALL_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
 /// The HTTP methods a route may name.
 const KNOWN_METHODS: &[&str] = &[
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
@@ -85,9 +89,11 @@ pub struct Route {
 
 impl Route {
     fn allows(&self, method: &str) -> bool {
-        self.methods
-            .as_ref()
-            .is_none_or(|methods| methods.iter().any(|allowed| allowed.eq_ignore_ascii_case(method)))
+        self.methods.as_ref().is_none_or(|methods| {
+            methods
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(method))
+        })
     }
 }
 
@@ -107,14 +113,19 @@ pub struct Routes {
 }
 
 impl Routes {
-    /// One catch-all route named `mailbox` that sends every request to the `mailbox` queue: the
-    /// simplest mailbox, used when no routes file is baked in.
+    /// One catch-all route named `mailbox` that sends every delivery, whatever its path, to the
+    /// `mailbox` queue: the simplest mailbox, used when no routes file is baked in.
     pub fn catch_all() -> Self {
         Self {
             routes: vec![Route {
                 name: DEFAULT_QUEUE.to_owned(),
                 path: PathPattern::Prefix("/".to_owned()),
-                methods: None,
+                methods: Some(
+                    CATCH_ALL_METHODS
+                        .iter()
+                        .map(|method| (*method).to_owned())
+                        .collect(),
+                ),
                 queues: vec![DEFAULT_QUEUE.to_owned()],
                 message_group: DEFAULT_QUEUE.to_owned(),
             }],
@@ -137,14 +148,17 @@ impl Routes {
         if routes.is_empty() {
             return Err(RoutesError::at("routes", "at least one route is required"));
         }
-        if let Some((index, route)) = routes
-            .iter()
-            .enumerate()
-            .find(|(index, route)| routes[..*index].iter().any(|earlier| earlier.name == route.name))
-        {
+        if let Some((index, route)) = routes.iter().enumerate().find(|(index, route)| {
+            routes[..*index]
+                .iter()
+                .any(|earlier| earlier.name == route.name)
+        }) {
             return Err(RoutesError::at(
                 format!("routes[{index}].name"),
-                format!("{:?} is used by an earlier route; names must be unique", route.name),
+                format!(
+                    "{:?} is used by an earlier route; names must be unique",
+                    route.name
+                ),
             ));
         }
         Ok(Self { routes })
@@ -191,7 +205,13 @@ impl Routes {
 pub fn queue_env_var(queue: &str) -> String {
     let suffix: String = queue
         .chars()
-        .map(|c| if c == '-' { '_' } else { c.to_ascii_uppercase() })
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_uppercase()
+            }
+        })
         .collect();
     format!("HOOKBOX_QUEUE_{suffix}")
 }
@@ -199,7 +219,9 @@ pub fn queue_env_var(queue: &str) -> String {
 fn is_identifier(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
@@ -207,7 +229,10 @@ fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
     if !is_identifier(&spec.name) {
         return Err(RoutesError::at(
             at("name"),
-            format!("{:?} must be 1 to 64 letters, digits, '-' or '_'", spec.name),
+            format!(
+                "{:?} must be 1 to 64 letters, digits, '-' or '_'",
+                spec.name
+            ),
         ));
     }
     let path = parse_path(&spec.path).map_err(|message| RoutesError::at(at("path"), message))?;
@@ -217,7 +242,10 @@ fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
         if !KNOWN_METHODS.contains(&upper.as_str()) {
             return Err(RoutesError::at(
                 at(&format!("methods[{i}]")),
-                format!("{method:?} is not an HTTP method (one of {})", KNOWN_METHODS.join(", ")),
+                format!(
+                    "{method:?} is not an HTTP method (one of {})",
+                    KNOWN_METHODS.join(", ")
+                ),
             ));
         }
         if !methods.contains(&upper) {
@@ -243,7 +271,10 @@ fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
     }
     let message_group = spec.message_group.unwrap_or_else(|| spec.name.clone());
     if message_group.is_empty() || message_group.len() > 128 {
-        return Err(RoutesError::at(at("message_group"), "must be 1 to 128 characters"));
+        return Err(RoutesError::at(
+            at("message_group"),
+            "must be 1 to 128 characters",
+        ));
     }
     Ok(Route {
         name: spec.name,
@@ -261,7 +292,9 @@ fn parse_path(path: &str) -> Result<PathPattern, String> {
     match path.find('*') {
         None => Ok(PathPattern::Exact(path.to_owned())),
         Some(star) if star == path.len() - 1 => Ok(PathPattern::Prefix(path[..star].to_owned())),
-        Some(_) => Err(format!("{path:?}: '*' may only end a path (a prefix match)")),
+        Some(_) => Err(format!(
+            "{path:?}: '*' may only end a path (a prefix match)"
+        )),
     }
 }
 
@@ -297,8 +330,14 @@ mod tests {
             routes.resolve("GET", "/hooks/jenkins/job/build"),
             RouteMatch::Found(Route { name, .. }) if name == "jenkins"
         ));
-        assert_eq!(routes.resolve("POST", "/hooks/github/"), RouteMatch::NotFound);
-        assert_eq!(routes.resolve("POST", "/hooks/jenkins"), RouteMatch::NotFound);
+        assert_eq!(
+            routes.resolve("POST", "/hooks/github/"),
+            RouteMatch::NotFound
+        );
+        assert_eq!(
+            routes.resolve("POST", "/hooks/jenkins"),
+            RouteMatch::NotFound
+        );
         assert_eq!(routes.resolve("GET", "/other"), RouteMatch::NotFound);
     }
 
@@ -312,20 +351,34 @@ mod tests {
     }
 
     #[test]
-    fn catch_all_accepts_everything_into_the_mailbox() {
+    fn catch_all_accepts_every_delivery_into_the_mailbox_but_no_probes() {
         let routes = Routes::catch_all();
-        for (method, path) in [("POST", "/"), ("DELETE", "/x/y"), ("GET", "/hooks/github")] {
+        for (method, path) in [
+            ("POST", "/"),
+            ("DELETE", "/x/y"),
+            ("GET", "/hooks/github"),
+            ("PATCH", "/a"),
+        ] {
             let RouteMatch::Found(route) = routes.resolve(method, path) else {
                 panic!("{method} {path} should match")
             };
             assert_eq!(route.queues, [DEFAULT_QUEUE]);
+        }
+        for method in ["HEAD", "OPTIONS", "TRACE", "CONNECT"] {
+            assert_eq!(
+                routes.resolve(method, "/hooks/github"),
+                RouteMatch::MethodNotAllowed(CATCH_ALL_METHODS.to_vec())
+            );
         }
         assert_eq!(routes.queue_names(), [DEFAULT_QUEUE]);
     }
 
     #[test]
     fn queue_names_are_listed_once_in_first_use_order() {
-        assert_eq!(Routes::from_json(EXAMPLE).unwrap().queue_names(), ["mailbox", "audit"]);
+        assert_eq!(
+            Routes::from_json(EXAMPLE).unwrap().queue_names(),
+            ["mailbox", "audit"]
+        );
     }
 
     #[test]
@@ -351,18 +404,42 @@ mod tests {
             ("[]", "."),
             (r#"{"routes": []}"#, "routes"),
             (r#"{"routes": [{"name": "a", "path": "/a"}]}"#, "routes[0]"),
-            (r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "extra": 1}]}"#, "routes[0].extra"),
-            (r#"{"routes": [{"name": "a", "path": 5, "queues": ["q"]}]}"#, "routes[0].path"),
-            (r#"{"routes": [{"name": "a b", "path": "/a", "queues": ["q"]}]}"#, "routes[0].name"),
-            (r#"{"routes": [{"name": "a", "path": "a", "queues": ["q"]}]}"#, "routes[0].path"),
-            (r#"{"routes": [{"name": "a", "path": "/*/x", "queues": ["q"]}]}"#, "routes[0].path"),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "extra": 1}]}"#,
+                "routes[0].extra",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": 5, "queues": ["q"]}]}"#,
+                "routes[0].path",
+            ),
+            (
+                r#"{"routes": [{"name": "a b", "path": "/a", "queues": ["q"]}]}"#,
+                "routes[0].name",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "a", "queues": ["q"]}]}"#,
+                "routes[0].path",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/*/x", "queues": ["q"]}]}"#,
+                "routes[0].path",
+            ),
             (
                 r#"{"routes": [{"name": "a", "path": "/a", "methods": ["GET", "FETCH"], "queues": ["q"]}]}"#,
                 "routes[0].methods[1]",
             ),
-            (r#"{"routes": [{"name": "a", "path": "/a", "queues": []}]}"#, "routes[0].queues"),
-            (r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q", "q"]}]}"#, "routes[0].queues[1]"),
-            (r#"{"routes": [{"name": "a", "path": "/a", "queues": ["a.b"]}]}"#, "routes[0].queues[0]"),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": []}]}"#,
+                "routes[0].queues",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q", "q"]}]}"#,
+                "routes[0].queues[1]",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["a.b"]}]}"#,
+                "routes[0].queues[0]",
+            ),
             (
                 r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "message_group": ""}]}"#,
                 "routes[0].message_group",

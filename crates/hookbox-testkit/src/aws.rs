@@ -34,10 +34,14 @@ impl LocalAws {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .endpoint_url(endpoint)
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "testkit"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "testing", "testing", None, None, "testkit",
+            ))
             .load()
             .await;
-        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build();
+        let s3 = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build();
         Self {
             sqs: aws_sdk_sqs::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
@@ -46,11 +50,10 @@ impl LocalAws {
 
     /// Creates a queue with the given `MaximumMessageSize` and returns its URL.
     pub async fn create_queue(&self, name: &str, max_message_bytes: usize) -> String {
-        let mut request = self
-            .sqs
-            .create_queue()
-            .queue_name(name)
-            .attributes(QueueAttributeName::MaximumMessageSize, max_message_bytes.to_string());
+        let mut request = self.sqs.create_queue().queue_name(name).attributes(
+            QueueAttributeName::MaximumMessageSize,
+            max_message_bytes.to_string(),
+        );
         if name.ends_with(".fifo") {
             request = request.attributes(QueueAttributeName::FifoQueue, "true");
         }
@@ -106,7 +109,20 @@ impl LocalAws {
 
     /// An object's bytes.
     pub async fn object(&self, bucket: &str, key: &str) -> Vec<u8> {
-        let output = self.s3.get_object().bucket(bucket).key(key).send().await.expect("the object exists");
-        output.body.collect().await.expect("the object body reads").into_bytes().to_vec()
+        let output = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .expect("the object exists");
+        output
+            .body
+            .collect()
+            .await
+            .expect("the object body reads")
+            .into_bytes()
+            .to_vec()
     }
 }

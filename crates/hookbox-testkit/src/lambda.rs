@@ -20,7 +20,14 @@ impl Emulator {
         let port = free_port();
         let mut command = Command::new(venv_tool("cargo-lambda"));
         command
-            .args(["lambda", "watch", "--only-lambda-apis", "--invoke-address", "127.0.0.1"])
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "--disable-cors",
+                "--invoke-address",
+                "127.0.0.1",
+            ])
             .args(["--invoke-port", &port.to_string()])
             .current_dir(workspace_root());
         let mut service = Service::spawn("cargo-lambda-watch", command);
@@ -45,7 +52,11 @@ impl Emulator {
 
     /// Invokes `function` with `event` through the Invoke API, as `cargo lambda invoke` does, and
     /// returns the function's response or its error document.
-    pub async fn invoke(&self, function: &str, event: &serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
+    pub async fn invoke(
+        &self,
+        function: &str,
+        event: &serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         let url = format!("{}/2015-03-31/functions/{function}/invocations", self.url());
         let response = reqwest::Client::new()
             .post(url)
@@ -56,8 +67,8 @@ impl Emulator {
             .expect("the emulator answers invocations");
         let ok = response.status().is_success();
         let text = response.text().await.expect("the emulator's answer reads");
-        let document: serde_json::Value =
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("the emulator answered non-JSON: {text}"));
+        let document: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("the emulator answered non-JSON: {text}"));
         if ok { Ok(document) } else { Err(document) }
     }
 
@@ -73,7 +84,8 @@ impl Emulator {
             .current_dir(workspace_root())
             .output()
             .expect("cargo lambda invoke runs");
-        let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
         (output.status.success(), text)
     }
 
@@ -95,7 +107,10 @@ impl Function {
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{}/.rt/{name}", emulator.port()))
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("http://127.0.0.1:{}/.rt/{name}", emulator.port()),
+            )
             .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")

@@ -15,14 +15,22 @@ use std::path::PathBuf;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the workspace root exists")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root exists")
 }
 
 /// A tool from the project's venv, with a clear message when the venv has not been made yet.
 pub fn venv_tool(name: &str) -> PathBuf {
-    let venv = std::env::var_os("HOOKBOX_VENV").map_or_else(|| workspace_root().join(".venv"), PathBuf::from);
+    let venv = std::env::var_os("HOOKBOX_VENV")
+        .map_or_else(|| workspace_root().join(".venv"), PathBuf::from);
     let tool = venv.join("bin").join(name);
-    assert!(tool.is_file(), "{} is missing: run scripts/setup first", tool.display());
+    assert!(
+        tool.is_file(),
+        "{} is missing: run scripts/setup first",
+        tool.display()
+    );
     tool
 }
 

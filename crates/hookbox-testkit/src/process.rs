@@ -17,7 +17,11 @@ pub struct Service {
 impl Service {
     /// Starts `command` with stdout and stderr going to a log file.
     pub fn spawn(name: &str, mut command: Command) -> Self {
-        let log = std::env::temp_dir().join(format!("hookbox-{name}-{}-{}.log", std::process::id(), unique()));
+        let log = std::env::temp_dir().join(format!(
+            "hookbox-{name}-{}-{}.log",
+            std::process::id(),
+            unique()
+        ));
         let file = File::create(&log).expect("the temp dir is writable");
         let child = command
             .stdin(Stdio::null())
@@ -39,7 +43,9 @@ impl Service {
 
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
     /// Waits until something accepts connections on `port`, failing the test (with the process's
@@ -50,10 +56,19 @@ impl Service {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return;
             }
-            assert!(self.is_running(), "{} exited before listening:\n{}", self.name, self.output());
+            assert!(
+                self.is_running(),
+                "{} exited before listening:\n{}",
+                self.name,
+                self.output()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("{} did not listen on {port} within {limit:?}:\n{}", self.name, self.output());
+        panic!(
+            "{} did not listen on {port} within {limit:?}:\n{}",
+            self.name,
+            self.output()
+        );
     }
 
     /// Stops the process and waits for it.

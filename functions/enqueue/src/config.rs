@@ -37,10 +37,11 @@ pub enum ConfigError {
 pub fn load_routes(override_file: Option<&str>) -> Result<Routes, ConfigError> {
     let (file, text) = match override_file {
         Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
-                file: file.to_owned(),
-                error,
-            })?;
+            let text =
+                std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
+                    file: file.to_owned(),
+                    error,
+                })?;
             (file.to_owned(), text)
         }
         None => match BAKED_ROUTES {
@@ -68,7 +69,10 @@ pub struct Settings {
 
 impl Settings {
     /// Reads the settings through `env`, so tests need not touch the process environment.
-    pub fn from_env(routes: &Routes, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_env(
+        routes: &Routes,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let mut queue_urls = HashMap::new();
         let mut missing = Vec::new();
         for queue in routes.queue_names() {
@@ -83,7 +87,8 @@ impl Settings {
         if !missing.is_empty() {
             return Err(ConfigError::MissingQueues(missing));
         }
-        let max_message_bytes = size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
+        let max_message_bytes =
+            size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
         if !(1024..=SQS_MAX_MESSAGE_BYTES).contains(&max_message_bytes) {
             return Err(ConfigError::BadValue {
                 name: "HOOKBOX_MAX_MESSAGE_BYTES",
@@ -101,7 +106,11 @@ impl Settings {
     }
 }
 
-fn size_var(env: &impl Fn(&str) -> Option<String>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
+fn size_var(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+) -> Result<usize, ConfigError> {
     match env(name) {
         None => Ok(default),
         Some(value) => value.trim().parse().map_err(|_| ConfigError::BadValue {
@@ -117,7 +126,10 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -130,21 +142,40 @@ mod tests {
     }
 
     #[test]
+    fn the_template_hands_the_function_every_queue_the_baked_routes_use() {
+        let template = include_str!("../../../template.yaml");
+        for queue in load_routes(None).unwrap().queue_names() {
+            let variable = format!("{}: ", queue_env_var(queue));
+            assert!(
+                template.contains(&variable),
+                "template.yaml does not set {variable}for EnqueueFunction"
+            );
+        }
+    }
+
+    #[test]
     fn the_example_routes_file_is_valid() {
-        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/routes.example.json");
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../config/routes.example.json"
+        );
         load_routes(Some(file)).unwrap_or_else(|error| panic!("{error}"));
     }
 
     #[test]
     fn an_override_file_that_is_missing_or_bad_names_itself() {
         let error = load_routes(Some("/nonexistent/routes.json")).unwrap_err();
-        assert!(error.to_string().contains("/nonexistent/routes.json"), "{error}");
+        assert!(
+            error.to_string().contains("/nonexistent/routes.json"),
+            "{error}"
+        );
     }
 
     #[test]
     fn defaults_apply_and_every_routed_queue_needs_a_url() {
         let routes = Routes::catch_all();
-        let settings = Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
+        let settings =
+            Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
         assert_eq!(settings.queue_urls["mailbox"], "http://q");
         assert_eq!(settings.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
         assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
@@ -152,7 +183,10 @@ mod tests {
         assert_eq!(settings.body_prefix, "bodies/");
 
         let error = Settings::from_env(&routes, env_of(&[])).unwrap_err();
-        assert!(error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"), "{error}");
+        assert!(
+            error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! and answer 202 only when all of them have it.
 
 use futures::future::join_all;
-use hookbox_core::{BodyObject, Envelope, ENVELOPE_VERSION, RouteMatch, Routes};
+use hookbox_core::{BodyObject, ENVELOPE_VERSION, Envelope, RouteMatch, Routes};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -41,12 +41,20 @@ impl Mailbox {
     /// Handles one request. `invocation_id` (the Lambda request id) names the envelope when the
     /// gateway gave no request id of its own.
     pub async fn handle(&self, request: IncomingRequest, invocation_id: &str) -> Reply {
-        let id = request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
+        let id = request
+            .request_id
+            .clone()
+            .unwrap_or_else(|| invocation_id.to_owned());
         let route = match self.routes.resolve(&request.method, &request.path) {
             RouteMatch::Found(route) => route,
             RouteMatch::MethodNotAllowed(allowed) => {
                 tracing::warn!(request_id = %id, method = %request.method, path = %request.path, "method not allowed");
-                let message = format!("{} is not allowed on {}; use {}", request.method, request.path, allowed.join(", "));
+                let message = format!(
+                    "{} is not allowed on {}; use {}",
+                    request.method,
+                    request.path,
+                    allowed.join(", ")
+                );
                 return Reply::error(405, message, &id).with_allow(&allowed);
             }
             RouteMatch::NotFound => {
@@ -97,7 +105,11 @@ impl Mailbox {
         if claim_check {
             let Some(bucket) = self.settings.body_bucket.as_deref() else {
                 tracing::warn!(request_id = %id, route = %route.name, size = body.len(), "too large for a message and no claim-check bucket");
-                return Reply::error(413, "the request is too large for one message and no claim-check bucket is configured", &id);
+                return Reply::error(
+                    413,
+                    "the request is too large for one message and no claim-check bucket is configured",
+                    &id,
+                );
             };
             let object = BodyObject {
                 bucket: bucket.to_owned(),
@@ -107,7 +119,13 @@ impl Mailbox {
             };
             if let Err(error) = self
                 .storage
-                .put_body(bucket, &object.key, body, content_type.as_deref(), &object.sha256)
+                .put_body(
+                    bucket,
+                    &object.key,
+                    body,
+                    content_type.as_deref(),
+                    &object.sha256,
+                )
                 .await
             {
                 return dependency_reply(&error, &id);
@@ -116,7 +134,11 @@ impl Mailbox {
             message = envelope.to_json();
             if message.len() + attributes.sqs_size() > self.settings.max_message_bytes {
                 tracing::warn!(request_id = %id, route = %route.name, "headers alone exceed the message size");
-                return Reply::error(413, "the request's headers and query alone exceed the queue's message size", &id);
+                return Reply::error(
+                    413,
+                    "the request's headers and query alone exceed the queue's message size",
+                    &id,
+                );
             }
         }
 
@@ -143,7 +165,11 @@ impl Mailbox {
         if let Some(first) = failures.first() {
             // Some queues may already hold the envelope: the sender's retry makes a duplicate there,
             // which consumers tolerate (SQS is at-least-once anyway), whereas a 2xx would lose it.
-            let status = failures.iter().map(|error| error.status).max().unwrap_or(first.status);
+            let status = failures
+                .iter()
+                .map(|error| error.status)
+                .max()
+                .unwrap_or(first.status);
             let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
             tracing::error!(request_id = %id, route = %route.name, stored = stored.len(), failed = failures.len(), "not stored in every queue");
             return Reply::error(status, format!("not stored: {}", reasons.join("; ")), &id);
@@ -174,7 +200,8 @@ fn dependency_reply(error: &DependencyError, id: &str) -> Reply {
 
 /// Now, as RFC 3339 UTC with milliseconds.
 fn now_rfc3339() -> String {
-    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     OffsetDateTime::now_utc()
         .format(format)
         .expect("a UTC time always formats")

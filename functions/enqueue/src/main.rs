@@ -11,5 +11,8 @@ async fn main() -> Result<(), Error> {
         tracing::error!(%error, "cannot start");
     })?;
     let mailbox = &mailbox;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<GatewayEvent>| mailbox.invoke(event))).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<GatewayEvent>| {
+        mailbox.invoke(event)
+    }))
+    .await
 }

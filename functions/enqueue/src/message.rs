@@ -47,7 +47,10 @@ impl Attributes {
 
 /// The delivery id a sender put on the request, if it is one we know.
 pub fn delivery_id<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<&'a str> {
-    DELIVERY_ID_HEADERS.iter().find_map(|name| header(name)).filter(|id| !id.is_empty())
+    DELIVERY_ID_HEADERS
+        .iter()
+        .find_map(|name| header(name))
+        .filter(|id| !id.is_empty())
 }
 
 /// SQS accepts only some characters in strings; a value it would refuse is dropped (attributes are a
@@ -77,7 +80,13 @@ pub fn is_fifo(queue_url: &str) -> bool {
 pub fn body_key(prefix: &str, route: &str, id: &str) -> String {
     let safe_id: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.=".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.=".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{prefix}{route}/{safe_id}")
 }
@@ -90,8 +99,14 @@ mod tests {
     fn attributes_skip_missing_and_unsendable_values_and_count_like_sqs() {
         let attributes = Attributes::new("github", Some("application/json"), None);
         let listed: Vec<_> = attributes.iter().collect();
-        assert_eq!(listed, [("route", "github"), ("content-type", "application/json")]);
-        assert_eq!(attributes.sqs_size(), "route".len() + 6 + 6 + "content-type".len() + 6 + 16);
+        assert_eq!(
+            listed,
+            [("route", "github"), ("content-type", "application/json")]
+        );
+        assert_eq!(
+            attributes.sqs_size(),
+            "route".len() + 6 + 6 + "content-type".len() + 6 + 16
+        );
 
         let attributes = Attributes::new("r", Some(""), Some("bad\u{0}id"));
         assert_eq!(attributes.iter().count(), 1);
@@ -99,7 +114,10 @@ mod tests {
 
     #[test]
     fn delivery_id_comes_from_the_first_known_header() {
-        let headers = [("x-gitlab-event-uuid", "gl-1"), ("x-github-delivery", "gh-1")];
+        let headers = [
+            ("x-gitlab-event-uuid", "gl-1"),
+            ("x-github-delivery", "gh-1"),
+        ];
         let lookup = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
         assert_eq!(delivery_id(lookup), Some("gh-1"));
         assert_eq!(delivery_id(|_| None), None);
@@ -107,7 +125,10 @@ mod tests {
 
     #[test]
     fn deduplication_ids_are_kept_when_valid_and_hashed_otherwise() {
-        assert_eq!(deduplication_id("72d3162e-cc78-11e3-81ab-4c9367dc0958"), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+        assert_eq!(
+            deduplication_id("72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+            "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+        );
         let hashed = deduplication_id("has space");
         assert_eq!(hashed.len(), 64);
         assert_eq!(hashed, deduplication_id("has space"));
@@ -116,7 +137,10 @@ mod tests {
 
     #[test]
     fn body_keys_are_safe_and_fifo_queues_are_recognised() {
-        assert_eq!(body_key("bodies/", "github", "abc=/1"), "bodies/github/abc=_1");
+        assert_eq!(
+            body_key("bodies/", "github", "abc=/1"),
+            "bodies/github/abc=_1"
+        );
         assert!(is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q.fifo"));
         assert!(!is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q"));
     }

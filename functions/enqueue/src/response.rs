@@ -42,8 +42,15 @@ impl Reply {
 
     pub fn into_gateway_response(self, gateway: Gateway) -> GatewayResponse {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(allow) = self.allow.as_deref().and_then(|allow| HeaderValue::from_str(allow).ok()) {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|allow| HeaderValue::from_str(allow).ok())
+        {
             headers.insert(header::ALLOW, allow);
         }
         let body = Some(Body::Text(self.body.to_string()));
@@ -86,9 +93,17 @@ mod tests {
             assert_eq!(json["statusCode"], 405);
             assert_eq!(json["headers"]["allow"], "POST, PUT");
             assert_eq!(json["headers"]["content-type"], "application/json");
-            let body: serde_json::Value = serde_json::from_str(json["body"].as_str().unwrap()).unwrap();
-            assert_eq!(body, serde_json::json!({"error": "POST only", "request_id": "req-1"}));
-            assert_eq!(json.get("cookies").is_some(), gateway == Gateway::Http, "{json}");
+            let body: serde_json::Value =
+                serde_json::from_str(json["body"].as_str().unwrap()).unwrap();
+            assert_eq!(
+                body,
+                serde_json::json!({"error": "POST only", "request_id": "req-1"})
+            );
+            assert_eq!(
+                json.get("cookies").is_some(),
+                gateway == Gateway::Http,
+                "{json}"
+            );
         }
     }
 }

@@ -34,7 +34,9 @@ impl Mailbox {
             .await;
         // Local S3 stand-ins such as moto serve buckets by path, not by virtual host.
         let path_style = env("HOOKBOX_S3_FORCE_PATH_STYLE").is_some_and(|value| value == "true");
-        let s3_config = aws_sdk_s3::config::Builder::from(&aws).force_path_style(path_style).build();
+        let s3_config = aws_sdk_s3::config::Builder::from(&aws)
+            .force_path_style(path_style)
+            .build();
         Ok(Self {
             storage: Storage {
                 sqs: aws_sdk_sqs::Client::new(&aws),
@@ -46,7 +48,10 @@ impl Mailbox {
     }
 
     /// One Lambda invocation.
-    pub async fn invoke(&self, event: LambdaEvent<GatewayEvent>) -> Result<GatewayResponse, lambda_runtime::Error> {
+    pub async fn invoke(
+        &self,
+        event: LambdaEvent<GatewayEvent>,
+    ) -> Result<GatewayResponse, lambda_runtime::Error> {
         let (event, context) = event.into_parts();
         let gateway = event.gateway();
         let reply = match IncomingRequest::from_event(event) {

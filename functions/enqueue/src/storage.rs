@@ -36,7 +36,11 @@ impl DependencyError {
             SdkError::DispatchFailure(_) => (503, "unreachable".to_owned()),
             _ => (502, "unexpected response".to_owned()),
         };
-        Self { what, reason, status }
+        Self {
+            what,
+            reason,
+            status,
+        }
     }
 }
 
@@ -106,7 +110,9 @@ impl Storage {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|error| DependencyError::from_sdk(format!("claim-check bucket {bucket}"), &error))?;
+            .map_err(|error| {
+                DependencyError::from_sdk(format!("claim-check bucket {bucket}"), &error)
+            })?;
         Ok(())
     }
 }

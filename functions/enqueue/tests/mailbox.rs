@@ -66,10 +66,20 @@ impl Stack {
             env.push(("HOOKBOX_ROUTES_FILE".into(), file.display().to_string()));
             dir
         });
-        env.extend(options.env.into_iter().map(|(key, value)| (key.to_owned(), value)));
+        env.extend(
+            options
+                .env
+                .into_iter()
+                .map(|(key, value)| (key.to_owned(), value)),
+        );
 
         let emulator = Emulator::start();
-        let function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &env);
+        let function = Function::start(
+            &emulator,
+            FUNCTION,
+            Path::new(env!("CARGO_BIN_EXE_enqueue")),
+            &env,
+        );
         Self {
             moto,
             aws,
@@ -87,16 +97,28 @@ impl Stack {
             .emulator
             .invoke(FUNCTION, event)
             .await
-            .unwrap_or_else(|error| panic!("the invocation failed: {error}\n{}", self.function.logs()));
+            .unwrap_or_else(|error| {
+                panic!("the invocation failed: {error}\n{}", self.function.logs())
+            });
         let status = response["statusCode"].as_u64().expect("a status code") as u16;
-        let body = serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body");
+        let body =
+            serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body");
         (status, body)
     }
 
     /// Sends a plain HTTP request through the emulator's Function URL.
-    async fn http(&self, method: reqwest::Method, path_and_query: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value, reqwest::header::HeaderMap) {
+    async fn http(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
         let url = format!("{}{path_and_query}", self.emulator.function_url(FUNCTION));
-        let mut request = reqwest::Client::new().request(method, url).body(body).timeout(Duration::from_secs(30));
+        let mut request = reqwest::Client::new()
+            .request(method, url)
+            .body(body)
+            .timeout(Duration::from_secs(30));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -104,7 +126,8 @@ impl Stack {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}\n{}", self.function.logs()));
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("not JSON: {text}\n{}", self.function.logs()));
         (status, body, headers)
     }
 
@@ -138,7 +161,11 @@ impl TempDir {
     fn new() -> Self {
         use std::sync::atomic::{AtomicU32, Ordering};
         static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!("hookbox-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let dir = std::env::temp_dir().join(format!(
+            "hookbox-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
     }
@@ -156,15 +183,23 @@ impl Drop for TempDir {
 
 fn sample_event(name: &str) -> Value {
     let path = workspace_root().join("events").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
 fn headers_named<'a>(envelope: &'a Envelope, name: &str) -> Vec<&'a str> {
-    envelope.headers.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect()
+    envelope
+        .headers
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+        .collect()
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 /// The sample events of `events/` go through the real binary, and the stored envelope holds exactly
@@ -184,21 +219,34 @@ async fn every_sample_event_is_stored_whole() {
         let event = sample_event(shape);
         let (status, answer) = stack.invoke(&event).await;
         assert_eq!(status, 202, "{shape}: {answer}");
-        let [envelope] = <[Envelope; 1]>::try_from(stack.envelopes(&stack.mailbox_url, 1).await).unwrap_or_else(|got| panic!("{shape}: {} messages", got.len()));
+        let [envelope] = <[Envelope; 1]>::try_from(stack.envelopes(&stack.mailbox_url, 1).await)
+            .unwrap_or_else(|got| panic!("{shape}: {} messages", got.len()));
         assert_eq!(answer["id"], envelope.id.as_str(), "{shape}");
         assert_eq!(answer["messages"][0]["queue"], "mailbox", "{shape}");
         assert_eq!(envelope.route, "mailbox");
 
         let rest = event.get("httpMethod").is_some();
         let (method, id, ip) = if rest {
-            (&event["httpMethod"], &event["requestContext"]["requestId"], &event["requestContext"]["identity"]["sourceIp"])
+            (
+                &event["httpMethod"],
+                &event["requestContext"]["requestId"],
+                &event["requestContext"]["identity"]["sourceIp"],
+            )
         } else {
-            (&event["requestContext"]["http"]["method"], &event["requestContext"]["requestId"], &event["requestContext"]["http"]["sourceIp"])
+            (
+                &event["requestContext"]["http"]["method"],
+                &event["requestContext"]["requestId"],
+                &event["requestContext"]["http"]["sourceIp"],
+            )
         };
         assert_eq!(envelope.method, method.as_str().unwrap(), "{shape}");
         assert_eq!(envelope.id, id.as_str().unwrap(), "{shape}");
         assert_eq!(envelope.source_ip.as_deref(), ip.as_str(), "{shape}");
-        let path = if rest { &event["path"] } else { &event["rawPath"] };
+        let path = if rest {
+            &event["path"]
+        } else {
+            &event["rawPath"]
+        };
         assert_eq!(envelope.path, path.as_str().unwrap(), "{shape}");
 
         let body = stack.body_of(&envelope).await;
@@ -209,16 +257,27 @@ async fn every_sample_event_is_stored_whole() {
         };
         assert_eq!(body, expected_body, "{shape}: body bytes differ");
         if std::str::from_utf8(&expected_body).is_err() {
-            assert!(envelope.body.is_none() && envelope.body_base64.is_some(), "{shape}: binary must travel as base64");
+            assert!(
+                envelope.body.is_none() && envelope.body_base64.is_some(),
+                "{shape}: binary must travel as base64"
+            );
         }
 
-        let header_source = if rest { &event["multiValueHeaders"] } else { &event["headers"] };
+        let header_source = if rest {
+            &event["multiValueHeaders"]
+        } else {
+            &event["headers"]
+        };
         for (name, value) in header_source.as_object().unwrap() {
             let expected: Vec<&str> = match value {
                 Value::Array(values) => values.iter().map(|v| v.as_str().unwrap()).collect(),
                 other => vec![other.as_str().unwrap()],
             };
-            assert_eq!(headers_named(&envelope, &name.to_ascii_lowercase()), expected, "{shape}: header {name}");
+            assert_eq!(
+                headers_named(&envelope, &name.to_ascii_lowercase()),
+                expected,
+                "{shape}: header {name}"
+            );
         }
         assert!(envelope.received_at.ends_with('Z'), "{shape}");
     }
@@ -226,16 +285,29 @@ async fn every_sample_event_is_stored_whole() {
     // The specific promises of the shapes: repeats in REST API multi-value maps, the raw query string
     // of HTTP APIs, folded headers kept folded, cookies.
     let rest = {
-        stack.invoke(&sample_event("enqueue-github-push-restapi.json")).await;
+        stack
+            .invoke(&sample_event("enqueue-github-push-restapi.json"))
+            .await;
         stack.envelopes(&stack.mailbox_url, 1).await.remove(0)
     };
-    assert_eq!(headers_named(&rest, "via"), ["1.1 proxy-a.example.net", "1.1 proxy-b.example.net"]);
-    assert_eq!(rest.query, pairs(&[("source", "github"), ("source", "mirror")]));
+    assert_eq!(
+        headers_named(&rest, "via"),
+        ["1.1 proxy-a.example.net", "1.1 proxy-b.example.net"]
+    );
+    assert_eq!(
+        rest.query,
+        pairs(&[("source", "github"), ("source", "mirror")])
+    );
     let get = {
-        stack.invoke(&sample_event("enqueue-get-repeated-query-httpapi.json")).await;
+        stack
+            .invoke(&sample_event("enqueue-get-repeated-query-httpapi.json"))
+            .await;
         stack.envelopes(&stack.mailbox_url, 1).await.remove(0)
     };
-    assert_eq!(get.query, pairs(&[("token", "abc"), ("job", "build"), ("job", "test")]));
+    assert_eq!(
+        get.query,
+        pairs(&[("token", "abc"), ("job", "build"), ("job", "test")])
+    );
     assert_eq!(headers_named(&get, "x-custom"), ["one,two"]);
     assert_eq!(headers_named(&get, "cookie"), ["a=1; b=2"]);
 }
@@ -249,7 +321,11 @@ async fn http_post_keeps_every_header_both_query_values_and_the_exact_body() {
         .http(
             reqwest::Method::POST,
             "/hooks/github?job=a&job=b%20c&token=t",
-            &[("content-type", "application/json"), ("x-github-delivery", "d-1"), ("X-Custom-Thing", "value, with comma")],
+            &[
+                ("content-type", "application/json"),
+                ("x-github-delivery", "d-1"),
+                ("X-Custom-Thing", "value, with comma"),
+            ],
             body.clone(),
         )
         .await;
@@ -257,10 +333,19 @@ async fn http_post_keeps_every_header_both_query_values_and_the_exact_body() {
     let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
     assert_eq!(envelope.method, "POST");
     assert_eq!(envelope.path, "/hooks/github");
-    assert_eq!(envelope.query, pairs(&[("job", "a"), ("job", "b c"), ("token", "t")]));
-    assert_eq!(headers_named(&envelope, "x-custom-thing"), ["value, with comma"]);
+    assert_eq!(
+        envelope.query,
+        pairs(&[("job", "a"), ("job", "b c"), ("token", "t")])
+    );
+    assert_eq!(
+        headers_named(&envelope, "x-custom-thing"),
+        ["value, with comma"]
+    );
     assert_eq!(headers_named(&envelope, "x-github-delivery"), ["d-1"]);
-    assert_eq!(envelope.body.as_deref().map(str::as_bytes), Some(body.as_slice()));
+    assert_eq!(
+        envelope.body.as_deref().map(str::as_bytes),
+        Some(body.as_slice())
+    );
 
     let message = &stack.aws.drain(&stack.mailbox_url, 0, WAIT).await;
     assert!(message.is_empty());
@@ -271,7 +356,12 @@ async fn binary_bodies_round_trip_byte_for_byte() {
     let stack = Stack::start(Options::default()).await;
     let body: Vec<u8> = (0..=255u8).rev().chain(0..=255u8).collect();
     let (status, answer, _) = stack
-        .http(reqwest::Method::PUT, "/upload", &[("content-type", "application/octet-stream")], body.clone())
+        .http(
+            reqwest::Method::PUT,
+            "/upload",
+            &[("content-type", "application/octet-stream")],
+            body.clone(),
+        )
         .await;
     assert_eq!(status, 202, "{answer}");
     let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
@@ -282,20 +372,36 @@ async fn binary_bodies_round_trip_byte_for_byte() {
 #[tokio::test]
 async fn message_attributes_carry_route_content_type_and_delivery_id() {
     let stack = Stack::start(Options::default()).await;
-    stack.invoke(&sample_event("enqueue-github-push-httpapi.json")).await;
+    stack
+        .invoke(&sample_event("enqueue-github-push-httpapi.json"))
+        .await;
     let messages = stack.aws.drain(&stack.mailbox_url, 1, WAIT).await;
     let attributes = messages[0].message_attributes().expect("attributes");
     let value = |name: &str| attributes[name].string_value().unwrap().to_owned();
     assert_eq!(value("route"), "mailbox");
     assert_eq!(value("content-type"), "application/json");
-    assert_eq!(value("delivery-id"), sample_event("enqueue-github-push-httpapi.json")["headers"]["x-github-delivery"].as_str().unwrap());
+    assert_eq!(
+        value("delivery-id"),
+        sample_event("enqueue-github-push-httpapi.json")["headers"]["x-github-delivery"]
+            .as_str()
+            .unwrap()
+    );
 }
 
 #[tokio::test]
 async fn a_300_kb_body_goes_to_the_bucket_with_a_claim_check() {
     let stack = Stack::start(Options::default()).await;
-    let body: Vec<u8> = (0..300_000).map(|i| b"abcdefghijklmnopqrstuvwxyz\n"[i % 27]).collect();
-    let (status, answer, _) = stack.http(reqwest::Method::POST, "/hooks/big", &[("content-type", "text/plain")], body.clone()).await;
+    let body: Vec<u8> = (0..300_000)
+        .map(|i| b"abcdefghijklmnopqrstuvwxyz\n"[i % 27])
+        .collect();
+    let (status, answer, _) = stack
+        .http(
+            reqwest::Method::POST,
+            "/hooks/big",
+            &[("content-type", "text/plain")],
+            body.clone(),
+        )
+        .await;
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["claim_check"], true);
     let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
@@ -314,11 +420,18 @@ async fn oversize_bodies_are_refused_with_413_and_nothing_is_stored() {
         ..Options::default()
     })
     .await;
-    let (status, answer, _) = stack.http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1001]).await;
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1001])
+        .await;
     assert_eq!(status, 413, "{answer}");
-    assert!(answer["error"].as_str().unwrap().contains("at most 1000"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("at most 1000"),
+        "{answer}"
+    );
     assert!(answer["request_id"].is_string());
-    let (status, _, _) = stack.http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1000]).await;
+    let (status, _, _) = stack
+        .http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1000])
+        .await;
     assert_eq!(status, 202);
     assert_eq!(stack.envelopes(&stack.mailbox_url, 1).await.len(), 1);
     stack.assert_queue_empty(&stack.mailbox_url).await;
@@ -331,7 +444,9 @@ async fn too_large_for_a_message_without_a_bucket_is_413() {
         ..Options::default()
     })
     .await;
-    let (status, answer, _) = stack.http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 300_000]).await;
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 300_000])
+        .await;
     assert_eq!(status, 413, "{answer}");
     stack.assert_queue_empty(&stack.mailbox_url).await;
 }
@@ -350,9 +465,16 @@ async fn fan_out_stores_the_same_envelope_in_every_queue_of_the_route() {
         ..Options::default()
     })
     .await;
-    let (status, answer, _) = stack.http(reqwest::Method::POST, "/hooks/github", &[], b"{}".to_vec()).await;
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/github", &[], b"{}".to_vec())
+        .await;
     assert_eq!(status, 202, "{answer}");
-    let queues: Vec<&str> = answer["messages"].as_array().unwrap().iter().map(|m| m["queue"].as_str().unwrap()).collect();
+    let queues: Vec<&str> = answer["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["queue"].as_str().unwrap())
+        .collect();
     assert_eq!(queues, ["mailbox", "audit"]);
     let mailbox = stack.envelopes(&stack.mailbox_url, 1).await;
     let audit = stack.envelopes(&stack.audit_url, 1).await;
@@ -360,9 +482,19 @@ async fn fan_out_stores_the_same_envelope_in_every_queue_of_the_route() {
     assert_eq!(mailbox[0].route, "github");
 
     // A route with one queue leaves the other alone.
-    let (status, _, _) = stack.http(reqwest::Method::GET, "/hooks/jenkins/job/build?token=x", &[], Vec::new()).await;
+    let (status, _, _) = stack
+        .http(
+            reqwest::Method::GET,
+            "/hooks/jenkins/job/build?token=x",
+            &[],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(status, 202);
-    assert_eq!(stack.envelopes(&stack.mailbox_url, 1).await[0].route, "jenkins");
+    assert_eq!(
+        stack.envelopes(&stack.mailbox_url, 1).await[0].route,
+        "jenkins"
+    );
     stack.assert_queue_empty(&stack.audit_url).await;
 }
 
@@ -373,19 +505,29 @@ async fn wrong_method_is_405_and_unknown_route_is_404_and_neither_is_stored() {
         ..Options::default()
     })
     .await;
-    let (status, answer, headers) = stack.http(reqwest::Method::GET, "/hooks/github", &[], Vec::new()).await;
+    let (status, answer, headers) = stack
+        .http(reqwest::Method::GET, "/hooks/github", &[], Vec::new())
+        .await;
     assert_eq!(status, 405, "{answer}");
     assert_eq!(headers["allow"], "POST");
-    assert!(answer["error"].as_str().unwrap().contains("GET"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("GET"),
+        "{answer}"
+    );
 
-    let (status, answer, _) = stack.http(reqwest::Method::POST, "/hooks/unknown", &[], b"{}".to_vec()).await;
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/unknown", &[], b"{}".to_vec())
+        .await;
     assert_eq!(status, 404, "{answer}");
     assert!(answer["request_id"].is_string());
 
     stack.assert_queue_empty(&stack.mailbox_url).await;
     stack.assert_queue_empty(&stack.audit_url).await;
     let logs = stack.function.logs();
-    assert!(logs.contains("method not allowed") && logs.contains("no route"), "{logs}");
+    assert!(
+        logs.contains("method not allowed") && logs.contains("no route"),
+        "{logs}"
+    );
 }
 
 #[tokio::test]
@@ -397,10 +539,20 @@ async fn fifo_queues_get_the_route_as_group_and_the_delivery_id_as_deduplication
     .await;
     let headers = [("x-github-delivery", "delivery-42")];
     for _ in 0..2 {
-        let (status, answer, _) = stack.http(reqwest::Method::POST, "/hooks/github", &headers, b"{}".to_vec()).await;
+        let (status, answer, _) = stack
+            .http(
+                reqwest::Method::POST,
+                "/hooks/github",
+                &headers,
+                b"{}".to_vec(),
+            )
+            .await;
         assert_eq!(status, 202, "{answer}");
     }
-    let messages = stack.aws.drain(&stack.mailbox_url, 2, Duration::from_secs(3)).await;
+    let messages = stack
+        .aws
+        .drain(&stack.mailbox_url, 2, Duration::from_secs(3))
+        .await;
     assert_eq!(messages.len(), 1, "the redelivery is deduplicated by SQS");
     let system = messages[0].attributes().unwrap();
     use aws_sdk_sqs::types::MessageSystemAttributeName as Name;
@@ -411,14 +563,28 @@ async fn fifo_queues_get_the_route_as_group_and_the_delivery_id_as_deduplication
 #[tokio::test]
 async fn sqs_down_answers_5xx_so_the_sender_retries_and_the_function_survives() {
     let mut stack = Stack::start(Options::default()).await;
-    let (status, _, _) = stack.http(reqwest::Method::POST, "/hooks/x", &[], b"before".to_vec()).await;
+    let (status, _, _) = stack
+        .http(reqwest::Method::POST, "/hooks/x", &[], b"before".to_vec())
+        .await;
     assert_eq!(status, 202);
     stack.moto.stop();
-    let (status, answer, _) = stack.http(reqwest::Method::POST, "/hooks/x", &[], b"during".to_vec()).await;
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/x", &[], b"during".to_vec())
+        .await;
     assert!(status == 502 || status == 503, "{status} {answer}");
-    assert!(answer["error"].as_str().unwrap().contains("queue mailbox"), "{answer}");
-    assert!(stack.function.is_running(), "the function must survive an outage");
-    assert!(stack.function.logs().contains("dependency failed"), "{}", stack.function.logs());
+    assert!(
+        answer["error"].as_str().unwrap().contains("queue mailbox"),
+        "{answer}"
+    );
+    assert!(
+        stack.function.is_running(),
+        "the function must survive an outage"
+    );
+    assert!(
+        stack.function.logs().contains("dependency failed"),
+        "{}",
+        stack.function.logs()
+    );
 }
 
 #[tokio::test]
@@ -429,14 +595,22 @@ async fn malformed_events_are_refused_without_killing_the_function() {
         .invoke(FUNCTION, &sample_event("enqueue-malformed.json"))
         .await
         .expect_err("a malformed event is an invocation error");
-    assert!(error["errorMessage"].as_str().unwrap().contains("expected an API Gateway"), "{error}");
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("expected an API Gateway"),
+        "{error}"
+    );
 
     let mut bad_base64 = sample_event("enqueue-binary-httpapi.json");
     bad_base64["body"] = json!("not base64 at all!");
     let (status, answer) = stack.invoke(&bad_base64).await;
     assert_eq!(status, 400, "{answer}");
 
-    let (status, _) = stack.invoke(&sample_event("enqueue-github-push-httpapi.json")).await;
+    let (status, _) = stack
+        .invoke(&sample_event("enqueue-github-push-httpapi.json"))
+        .await;
     assert_eq!(status, 202, "the function still serves after bad input");
     assert!(stack.function.is_running());
     assert_eq!(stack.envelopes(&stack.mailbox_url, 1).await.len(), 1);
@@ -447,22 +621,47 @@ async fn malformed_events_are_refused_without_killing_the_function() {
 #[tokio::test]
 async fn cargo_lambda_invoke_with_a_sample_event_file() {
     let stack = Stack::start(Options::default()).await;
-    let (ok, output) = stack
-        .emulator
-        .invoke_cli(FUNCTION, &workspace_root().join("events/enqueue-github-push-restapi.json"));
+    let (ok, output) = stack.emulator.invoke_cli(
+        FUNCTION,
+        &workspace_root().join("events/enqueue-github-push-restapi.json"),
+    );
     assert!(ok, "{output}");
     assert!(output.contains("\"statusCode\":202"), "{output}");
-    assert_eq!(stack.envelopes(&stack.mailbox_url, 1).await[0].route, "mailbox");
+    assert_eq!(
+        stack.envelopes(&stack.mailbox_url, 1).await[0].route,
+        "mailbox"
+    );
 }
 
 #[tokio::test]
 async fn a_function_without_its_queue_url_refuses_to_start() {
     let emulator = Emulator::start();
-    let mut function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &local_aws_env("http://127.0.0.1:9"));
+    let mut function = Function::start(
+        &emulator,
+        FUNCTION,
+        Path::new(env!("CARGO_BIN_EXE_enqueue")),
+        &local_aws_env("http://127.0.0.1:9"),
+    );
     let deadline = std::time::Instant::now() + WAIT;
     while function.is_running() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(!function.is_running(), "the function should exit at init");
-    assert!(function.logs().contains("HOOKBOX_QUEUE_MAILBOX"), "{}", function.logs());
+    assert!(
+        function.logs().contains("HOOKBOX_QUEUE_MAILBOX"),
+        "{}",
+        function.logs()
+    );
+}
+
+/// With no routes file every delivery is stored, but probes such as OPTIONS (a CORS preflight) are not.
+#[tokio::test]
+async fn the_default_route_answers_405_to_probes() {
+    let stack = Stack::start(Options::default()).await;
+    let (status, answer, headers) = stack
+        .http(reqwest::Method::OPTIONS, "/hooks/github", &[], Vec::new())
+        .await;
+    assert_eq!(status, 405, "{answer}");
+    assert_eq!(headers["allow"], "GET, POST, PUT, PATCH, DELETE");
+    stack.assert_queue_empty(&stack.mailbox_url).await;
 }
