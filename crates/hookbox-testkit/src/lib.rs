@@ -36,6 +36,27 @@ pub fn venv_tool(name: &str) -> PathBuf {
     tool
 }
 
+/// A binary of another workspace package, built now so that it is current: an integration test can
+/// only name its own package's binaries (`CARGO_BIN_EXE_*`).
+pub fn workspace_binary(package: &str, binary: &str) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--package", package, "--bin", binary])
+        .current_dir(workspace_root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --bin {binary} failed");
+    // Tests run from <target>/<profile>/deps; the binaries are in <target>/<profile>.
+    let test = std::env::current_exe().expect("the test knows its path");
+    let path = test
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test runs from a target directory")
+        .join(binary);
+    assert!(path.is_file(), "{} was not built", path.display());
+    path
+}
+
 /// A port that was free a moment ago. Servers that cannot take port 0 themselves get one of these;
 /// the tiny race with another process is acceptable on a test machine.
 pub fn free_port() -> u16 {

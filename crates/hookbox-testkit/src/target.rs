@@ -48,6 +48,8 @@ pub enum Answer {
     Status(u16),
     /// Close the connection with a TCP reset, without an answer.
     Reset,
+    /// Answer with the status after this long.
+    Slow(Duration, u16),
     /// Say nothing for this long, then close the connection.
     Stall(Duration),
 }
@@ -58,35 +60,54 @@ type Decide = dyn Fn(&Received) -> Answer + Send + Sync;
 pub struct Target {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
-    server: tokio::task::JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Target {
     /// Starts a target that answers every request as `decide` says. `decide` sees the request (its
-    /// `answer` field is not set yet) and is called in arrival order.
-    pub async fn start(decide: impl Fn(&Received) -> Answer + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
+    /// `answer` field is not set yet) and is called in arrival order. The server runs on its own
+    /// thread and runtime, so a test that blocks (waiting for a process) does not stall it.
+    pub fn start(decide: impl Fn(&Received) -> Answer + Send + Sync + 'static) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("the loopback interface has free ports");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking socket");
         let port = listener.local_addr().expect("a bound address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let decide: Arc<Decide> = Arc::new(decide);
         let log = received.clone();
-        let server = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, decide.clone(), log.clone()));
-            }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime for the target");
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).expect("a tokio listener");
+                let accept = async {
+                    while let Ok((stream, _)) = listener.accept().await {
+                        tokio::spawn(serve(stream, decide.clone(), log.clone()));
+                    }
+                };
+                tokio::select! {
+                    () = accept => {}
+                    _ = stopped => {}
+                }
+            });
+            runtime.shutdown_background();
         });
         Self {
             port,
             received,
-            server,
+            stop: Some(stop),
         }
     }
 
     /// A target that answers 200 to everything.
-    pub async fn ok() -> Self {
-        Self::start(|_| Answer::Status(200)).await
+    pub fn ok() -> Self {
+        Self::start(|_| Answer::Status(200))
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -105,7 +126,9 @@ impl Target {
 
 impl Drop for Target {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -121,13 +144,19 @@ async fn serve(stream: TcpStream, decide: Arc<Decide>, log: Arc<Mutex<Vec<Receiv
         request.answer = answer;
         log.lock().expect("not poisoned").push(request);
         match answer {
-            Answer::Status(status) => {
+            Answer::Status(status) | Answer::Slow(_, status) => {
+                if let Answer::Slow(delay, _) = answer {
+                    tokio::time::sleep(delay).await;
+                }
                 let head = format!("HTTP/1.1 {status} Test\r\ncontent-length: 0\r\n\r\n");
                 if stream.get_mut().write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
             }
             Answer::Reset => {
+                // A zero linger makes the close send RST at once; it does not block, which is what
+                // the deprecation warns about.
+                #[allow(deprecated)]
                 let _ = stream.get_ref().set_linger(Some(Duration::ZERO));
                 return;
             }

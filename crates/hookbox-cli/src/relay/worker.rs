@@ -114,6 +114,7 @@ impl Relay {
                 }
             }
         }
+        while deliveries.try_join_next().is_some() {}
         tracing::info!(
             in_flight = deliveries.len(),
             "stopped receiving; finishing deliveries under way"
