@@ -1,6 +1,5 @@
 //! The real `hookbox relay` binary against a real moto server and a real HTTP target on 127.0.0.1.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -304,14 +303,4 @@ async fn sigterm_finishes_the_delivery_under_way_and_exits_0() {
         "the message was handed out twice: {logs}"
     );
     assert_eq!(aws.depth(&queue).await, (0, 0), "{logs}");
-}
-
-/// Unused in this file's other tests but kept close: the path of the real enqueue binary.
-fn enqueue_binary() -> std::path::PathBuf {
-    hookbox_testkit::workspace_binary("enqueue", "enqueue")
-}
-
-#[tokio::test]
-async fn placeholder_enqueue_binary_builds() {
-    assert!(Path::new(&enqueue_binary()).is_file());
 }
