@@ -115,6 +115,9 @@ impl RelayArgs {
     pub fn into_relay(self, aws: &aws_config::SdkConfig) -> Result<Relay, reqwest::Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            // A followed 301/302 would turn a POST into a body-less GET: a redirect is an answer like
+            // any other, delivered only when --delivered-status says so.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let s3 = aws_sdk_s3::config::Builder::from(aws)
             .force_path_style(self.s3_force_path_style)

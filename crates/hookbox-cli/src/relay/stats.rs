@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Live counters; every field counts messages (or attempts), never bytes.
+/// Live counters, one increment per handled receive of a message.
 #[derive(Debug, Default)]
 pub struct Stats {
     delivered: AtomicU64,
@@ -20,9 +20,10 @@ pub struct Summary {
     pub delivered: u64,
     /// Attempts the target refused or did not answer in time; the message comes back later.
     pub retried: u64,
-    /// Messages that cannot be replayed (not an envelope, bad fields); left for the dead-letter queue.
+    /// Receives of messages that cannot be replayed (not an envelope, bad fields); they are left for
+    /// the dead-letter queue.
     pub failed: u64,
-    /// Messages the filters passed over; left in the queue.
+    /// Receives of messages the filters passed over; left in the queue.
     pub skipped: u64,
     /// Messages printed by `--dry-run`.
     pub dry_run: u64,
