@@ -5,6 +5,7 @@
 
 pub mod envelope;
 pub mod routes;
+pub mod signature;
 
 pub use envelope::{BodyObject, ENVELOPE_VERSION, Envelope};
 pub use routes::{Route, RouteMatch, Routes, RoutesError};
