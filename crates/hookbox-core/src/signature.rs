@@ -64,13 +64,10 @@ impl HmacScheme {
             .map(str::trim)
             .filter(|value| !value.is_empty())
             .ok_or(SignatureError::Missing)?;
-        let encoded =
-            strip_prefix_ignore_case(header, &self.prefix).ok_or(SignatureError::Malformed)?;
+        let encoded = strip_prefix_ignore_case(header, &self.prefix).ok_or(SignatureError::Malformed)?;
         let claimed = match self.encoding {
             Encoding::Hex => hex::decode(encoded).map_err(|_| SignatureError::Malformed)?,
-            Encoding::Base64 => BASE64
-                .decode(encoded)
-                .map_err(|_| SignatureError::Malformed)?,
+            Encoding::Base64 => BASE64.decode(encoded).map_err(|_| SignatureError::Malformed)?,
         };
         let mut matched = false;
         for secret in secrets {
@@ -79,11 +76,7 @@ impl HmacScheme {
                 Algorithm::Sha1 => mac_matches::<Hmac<sha1::Sha1>>(secret.as_ref(), body, &claimed),
             };
         }
-        if matched {
-            Ok(())
-        } else {
-            Err(SignatureError::Mismatch)
-        }
+        if matched { Ok(()) } else { Err(SignatureError::Mismatch) }
     }
 
     /// The header value a sender with `secret` would write for `body`: for tests, samples and tools.
@@ -123,23 +116,20 @@ pub fn token_matches<S: AsRef<[u8]>>(tokens: &[S], presented: &[u8]) -> bool {
 }
 
 fn mac_matches<M: Mac + hmac::digest::KeyInit>(secret: &[u8], body: &[u8], claimed: &[u8]) -> bool {
-    let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret)
-        .expect("HMAC takes keys of any length");
+    let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
     mac.verify_slice(claimed).is_ok()
 }
 
 fn compute<M: Mac + hmac::digest::KeyInit>(secret: &[u8], body: &[u8]) -> Vec<u8> {
-    let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret)
-        .expect("HMAC takes keys of any length");
+    let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
     mac.finalize().into_bytes().to_vec()
 }
 
 fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
     let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &value[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -147,8 +137,7 @@ mod tests {
     use super::*;
 
     // GitHub's documented example: secret "It's a Secret to Everybody", payload "Hello, World!".
-    const GITHUB_EXAMPLE: &str =
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    const GITHUB_EXAMPLE: &str = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
     #[test]
     fn verifies_githubs_documented_example() {
@@ -158,11 +147,7 @@ mod tests {
             GITHUB_EXAMPLE
         );
         assert_eq!(
-            scheme.verify(
-                &["It's a Secret to Everybody"],
-                b"Hello, World!",
-                Some(GITHUB_EXAMPLE)
-            ),
+            scheme.verify(&["It's a Secret to Everybody"], b"Hello, World!", Some(GITHUB_EXAMPLE)),
             Ok(())
         );
     }
@@ -206,10 +191,7 @@ mod tests {
     fn any_of_several_secrets_verifies_during_rotation() {
         let scheme = HmacScheme::github_sha256();
         let header = scheme.sign(b"new", b"body");
-        assert_eq!(
-            scheme.verify(&["old", "new"], b"body", Some(&header)),
-            Ok(())
-        );
+        assert_eq!(scheme.verify(&["old", "new"], b"body", Some(&header)), Ok(()));
     }
 
     #[test]
@@ -224,11 +206,7 @@ mod tests {
         ];
         for scheme in schemes {
             let header = scheme.sign(b"s", b"payload");
-            assert_eq!(
-                scheme.verify(&["s"], b"payload", Some(&header)),
-                Ok(()),
-                "{scheme:?}"
-            );
+            assert_eq!(scheme.verify(&["s"], b"payload", Some(&header)), Ok(()), "{scheme:?}");
             assert_eq!(
                 scheme.verify(&["s"], b"payloaD", Some(&header)),
                 Err(SignatureError::Mismatch),
@@ -242,20 +220,12 @@ mod tests {
         let scheme = HmacScheme::github_sha256();
         let upper = GITHUB_EXAMPLE.replacen("sha256", "SHA256", 1);
         assert_eq!(
-            scheme.verify(
-                &["It's a Secret to Everybody"],
-                b"Hello, World!",
-                Some(&upper)
-            ),
+            scheme.verify(&["It's a Secret to Everybody"], b"Hello, World!", Some(&upper)),
             Ok(())
         );
         let bare = &GITHUB_EXAMPLE["sha256=".len()..];
         assert_eq!(
-            scheme.verify(
-                &["It's a Secret to Everybody"],
-                b"Hello, World!",
-                Some(bare)
-            ),
+            scheme.verify(&["It's a Secret to Everybody"], b"Hello, World!", Some(bare)),
             Err(SignatureError::Malformed)
         );
     }

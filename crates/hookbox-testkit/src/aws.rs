@@ -50,10 +50,11 @@ impl LocalAws {
 
     /// Creates a queue with the given `MaximumMessageSize` and returns its URL.
     pub async fn create_queue(&self, name: &str, max_message_bytes: usize) -> String {
-        let mut request = self.sqs.create_queue().queue_name(name).attributes(
-            QueueAttributeName::MaximumMessageSize,
-            max_message_bytes.to_string(),
-        );
+        let mut request = self
+            .sqs
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::MaximumMessageSize, max_message_bytes.to_string());
         if name.ends_with(".fifo") {
             request = request.attributes(QueueAttributeName::FifoQueue, "true");
         }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use hookbox_core::Routes;
-use hookbox_core::routes::{RoutesError, queue_env_var};
+use hookbox_core::routes::{RoutesError, queue_env_var, secret_env_var};
+use hookbox_core::validation::Secrets;
 
 include!(concat!(env!("OUT_DIR"), "/baked_routes.rs"));
 
@@ -24,6 +25,8 @@ pub enum ConfigError {
     RoutesUnreadable { file: String, error: std::io::Error },
     #[error("the routes send to queues whose URLs are not set: {}", .0.join(", "))]
     MissingQueues(Vec<String>),
+    #[error("the routes need secrets that are not set: {}", .0.join(", "))]
+    MissingSecrets(Vec<String>),
     #[error("{name}={value:?} is not {expected}")]
     BadValue {
         name: &'static str,
@@ -37,11 +40,10 @@ pub enum ConfigError {
 pub fn load_routes(override_file: Option<&str>) -> Result<Routes, ConfigError> {
     let (file, text) = match override_file {
         Some(file) => {
-            let text =
-                std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
-                    file: file.to_owned(),
-                    error,
-                })?;
+            let text = std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
+                file: file.to_owned(),
+                error,
+            })?;
             (file.to_owned(), text)
         }
         None => match BAKED_ROUTES {
@@ -53,8 +55,10 @@ pub fn load_routes(override_file: Option<&str>) -> Result<Routes, ConfigError> {
 }
 
 /// Settings from the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Settings {
+    /// The values of every secret the routes name (tokens, signature secrets).
+    pub secrets: Secrets,
     /// Logical queue name → queue URL, for every queue the routes use.
     pub queue_urls: HashMap<String, String>,
     /// The claim-check bucket for bodies too large for a message; `None` answers 413 instead.
@@ -69,10 +73,7 @@ pub struct Settings {
 
 impl Settings {
     /// Reads the settings through `env`, so tests need not touch the process environment.
-    pub fn from_env(
-        routes: &Routes,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn from_env(routes: &Routes, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut queue_urls = HashMap::new();
         let mut missing = Vec::new();
         for queue in routes.queue_names() {
@@ -87,8 +88,8 @@ impl Settings {
         if !missing.is_empty() {
             return Err(ConfigError::MissingQueues(missing));
         }
-        let max_message_bytes =
-            size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
+        let secrets = read_secrets(routes, &env)?;
+        let max_message_bytes = size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
         if !(1024..=SQS_MAX_MESSAGE_BYTES).contains(&max_message_bytes) {
             return Err(ConfigError::BadValue {
                 name: "HOOKBOX_MAX_MESSAGE_BYTES",
@@ -97,6 +98,7 @@ impl Settings {
             });
         }
         Ok(Self {
+            secrets,
             queue_urls,
             body_bucket: env("HOOKBOX_BODY_BUCKET").filter(|bucket| !bucket.is_empty()),
             body_prefix: env("HOOKBOX_BODY_PREFIX").unwrap_or_else(|| "bodies/".to_owned()),
@@ -106,11 +108,40 @@ impl Settings {
     }
 }
 
-fn size_var(
-    env: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: usize,
-) -> Result<usize, ConfigError> {
+/// Each secret comes from `HOOKBOX_SECRET_<NAME>` (a SAM `NoEcho` parameter): one value, or a JSON
+/// array of values that are all accepted while a secret is being rotated.
+fn read_secrets(routes: &Routes, env: &impl Fn(&str) -> Option<String>) -> Result<Secrets, ConfigError> {
+    let mut secrets = Secrets::default();
+    let mut missing = Vec::new();
+    for name in routes.secret_names() {
+        let variable = secret_env_var(name);
+        let values = env(&variable)
+            .map(|text| parse_secret_values(&text))
+            .unwrap_or_default();
+        if values.is_empty() {
+            missing.push(format!("{name} ({variable})"));
+        } else {
+            secrets.insert(name, values);
+        }
+    }
+    if missing.is_empty() {
+        Ok(secrets)
+    } else {
+        Err(ConfigError::MissingSecrets(missing))
+    }
+}
+
+fn parse_secret_values(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let values = if text.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(text).unwrap_or_default()
+    } else {
+        vec![text.to_owned()]
+    };
+    values.into_iter().filter(|value| !value.is_empty()).collect()
+}
+
+fn size_var(env: &impl Fn(&str) -> Option<String>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
     match env(name) {
         None => Ok(default),
         Some(value) => value.trim().parse().map_err(|_| ConfigError::BadValue {
@@ -126,10 +157,7 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name| map.get(name).cloned()
     }
 
@@ -142,40 +170,35 @@ mod tests {
     }
 
     #[test]
-    fn the_template_hands_the_function_every_queue_the_baked_routes_use() {
+    fn the_template_hands_the_function_every_queue_and_secret_the_baked_routes_use() {
         let template = include_str!("../../../template.yaml");
-        for queue in load_routes(None).unwrap().queue_names() {
-            let variable = format!("{}: ", queue_env_var(queue));
+        let routes = load_routes(None).unwrap();
+        let queues = routes.queue_names().into_iter().map(queue_env_var);
+        let secrets = routes.secret_names().into_iter().map(secret_env_var);
+        for variable in queues.chain(secrets) {
             assert!(
-                template.contains(&variable),
-                "template.yaml does not set {variable}for EnqueueFunction"
+                template.contains(&format!("{variable}: ")),
+                "template.yaml does not set {variable} for EnqueueFunction"
             );
         }
     }
 
     #[test]
     fn the_example_routes_file_is_valid() {
-        let file = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../config/routes.example.json"
-        );
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/routes.example.json");
         load_routes(Some(file)).unwrap_or_else(|error| panic!("{error}"));
     }
 
     #[test]
     fn an_override_file_that_is_missing_or_bad_names_itself() {
         let error = load_routes(Some("/nonexistent/routes.json")).unwrap_err();
-        assert!(
-            error.to_string().contains("/nonexistent/routes.json"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("/nonexistent/routes.json"), "{error}");
     }
 
     #[test]
     fn defaults_apply_and_every_routed_queue_needs_a_url() {
         let routes = Routes::catch_all();
-        let settings =
-            Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
+        let settings = Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
         assert_eq!(settings.queue_urls["mailbox"], "http://q");
         assert_eq!(settings.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
         assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
@@ -183,10 +206,39 @@ mod tests {
         assert_eq!(settings.body_prefix, "bodies/");
 
         let error = Settings::from_env(&routes, env_of(&[])).unwrap_err();
+        assert!(error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"), "{error}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_one_or_several() {
+        let routes = Routes::from_json(
+            r#"{"routes": [{"name": "a", "path": "/a", "queues": ["mailbox"],
+                            "token": {"in": "query", "name": "t", "secret": "jenkins"},
+                            "signature": {"type": "github", "secret": "github"}}]}"#,
+        )
+        .unwrap();
+        let base = [("HOOKBOX_QUEUE_MAILBOX", "http://q")];
+        let error = Settings::from_env(&routes, env_of(&base)).unwrap_err().to_string();
         assert!(
-            error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"),
+            error.contains("HOOKBOX_SECRET_JENKINS") && error.contains("HOOKBOX_SECRET_GITHUB"),
             "{error}"
         );
+
+        let env = [
+            base[0],
+            ("HOOKBOX_SECRET_JENKINS", r#"["old", "new"]"#),
+            ("HOOKBOX_SECRET_GITHUB", "It's a secret"),
+        ];
+        let settings = Settings::from_env(&routes, env_of(&env)).unwrap();
+        assert!(settings.secrets.contains("jenkins") && settings.secrets.contains("github"));
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("It's a secret") && !shown.contains("\"old\""),
+            "{shown}"
+        );
+        assert_eq!(parse_secret_values(r#"["old", "new"]"#), ["old", "new"]);
+        assert_eq!(parse_secret_values(" one value "), ["one value"]);
+        assert!(parse_secret_values("[not json").is_empty());
     }
 
     #[test]

@@ -48,10 +48,7 @@ impl Mailbox {
     }
 
     /// One Lambda invocation.
-    pub async fn invoke(
-        &self,
-        event: LambdaEvent<GatewayEvent>,
-    ) -> Result<GatewayResponse, lambda_runtime::Error> {
+    pub async fn invoke(&self, event: LambdaEvent<GatewayEvent>) -> Result<GatewayResponse, lambda_runtime::Error> {
         let (event, context) = event.into_parts();
         let gateway = event.gateway();
         let reply = match IncomingRequest::from_event(event) {
