@@ -27,6 +27,11 @@ pub enum ConfigError {
     MissingQueues(Vec<String>),
     #[error("the routes need secrets that are not set: {}", .0.join(", "))]
     MissingSecrets(Vec<String>),
+    /// Never carries the secret's text, not even a parser's excerpt of it.
+    #[error("the secret {0} must be a JSON object of names to a value or an array of values")]
+    BadSecretStore(String),
+    #[error("cannot read the secret {arn}: {reason}")]
+    SecretStoreUnreadable { arn: String, reason: String },
     #[error("{name}={value:?} is not {expected}")]
     BadValue {
         name: &'static str,
@@ -71,9 +76,39 @@ pub struct Settings {
     pub max_body_bytes: usize,
 }
 
+/// Secret values kept in a Secrets Manager secret (`HOOKBOX_SECRETS_ARN`), by name.
+pub type StoredSecrets = HashMap<String, Vec<String>>;
+
+/// Reads a Secrets Manager secret's text: `{"github": "s3cr3t", "jenkins": ["old", "new"]}`.
+pub fn parse_stored_secrets(arn: &str, text: &str) -> Result<StoredSecrets, ConfigError> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Values {
+        One(String),
+        Several(Vec<String>),
+    }
+    let map: HashMap<String, Values> =
+        serde_json::from_str(text).map_err(|_| ConfigError::BadSecretStore(arn.to_owned()))?;
+    Ok(map
+        .into_iter()
+        .map(|(name, values)| {
+            let values = match values {
+                Values::One(value) => vec![value],
+                Values::Several(values) => values,
+            };
+            (name, values.into_iter().filter(|value| !value.is_empty()).collect())
+        })
+        .collect())
+}
+
 impl Settings {
-    /// Reads the settings through `env`, so tests need not touch the process environment.
-    pub fn from_env(routes: &Routes, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// Reads the settings through `env`, so tests need not touch the process environment. Secrets
+    /// come from the environment first, then from `stored` (a Secrets Manager secret).
+    pub fn from_env(
+        routes: &Routes,
+        env: impl Fn(&str) -> Option<String>,
+        stored: &StoredSecrets,
+    ) -> Result<Self, ConfigError> {
         let mut queue_urls = HashMap::new();
         let mut missing = Vec::new();
         for queue in routes.queue_names() {
@@ -88,7 +123,7 @@ impl Settings {
         if !missing.is_empty() {
             return Err(ConfigError::MissingQueues(missing));
         }
-        let secrets = read_secrets(routes, &env)?;
+        let secrets = read_secrets(routes, &env, stored)?;
         let max_message_bytes = size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
         if !(1024..=SQS_MAX_MESSAGE_BYTES).contains(&max_message_bytes) {
             return Err(ConfigError::BadValue {
@@ -108,18 +143,25 @@ impl Settings {
     }
 }
 
-/// Each secret comes from `HOOKBOX_SECRET_<NAME>` (a SAM `NoEcho` parameter): one value, or a JSON
-/// array of values that are all accepted while a secret is being rotated.
-fn read_secrets(routes: &Routes, env: &impl Fn(&str) -> Option<String>) -> Result<Secrets, ConfigError> {
+/// Each secret comes from `HOOKBOX_SECRET_<NAME>` (a SAM `NoEcho` parameter: one value, or a JSON
+/// array of values that are all accepted while a secret is being rotated), else from the secret store.
+fn read_secrets(
+    routes: &Routes,
+    env: &impl Fn(&str) -> Option<String>,
+    stored: &StoredSecrets,
+) -> Result<Secrets, ConfigError> {
     let mut secrets = Secrets::default();
     let mut missing = Vec::new();
     for name in routes.secret_names() {
         let variable = secret_env_var(name);
-        let values = env(&variable)
+        let mut values = env(&variable)
             .map(|text| parse_secret_values(&text))
             .unwrap_or_default();
         if values.is_empty() {
-            missing.push(format!("{name} ({variable})"));
+            values = stored.get(name).cloned().unwrap_or_default();
+        }
+        if values.is_empty() {
+            missing.push(format!("{name} ({variable} or HOOKBOX_SECRETS_ARN)"));
         } else {
             secrets.insert(name, values);
         }
@@ -198,14 +240,14 @@ mod tests {
     #[test]
     fn defaults_apply_and_every_routed_queue_needs_a_url() {
         let routes = Routes::catch_all();
-        let settings = Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
+        let settings = Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")]), &none()).unwrap();
         assert_eq!(settings.queue_urls["mailbox"], "http://q");
         assert_eq!(settings.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
         assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(settings.body_bucket, None);
         assert_eq!(settings.body_prefix, "bodies/");
 
-        let error = Settings::from_env(&routes, env_of(&[])).unwrap_err();
+        let error = Settings::from_env(&routes, env_of(&[]), &none()).unwrap_err();
         assert!(error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"), "{error}");
     }
 
@@ -218,7 +260,9 @@ mod tests {
         )
         .unwrap();
         let base = [("HOOKBOX_QUEUE_MAILBOX", "http://q")];
-        let error = Settings::from_env(&routes, env_of(&base)).unwrap_err().to_string();
+        let error = Settings::from_env(&routes, env_of(&base), &none())
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("HOOKBOX_SECRET_JENKINS") && error.contains("HOOKBOX_SECRET_GITHUB"),
             "{error}"
@@ -229,7 +273,7 @@ mod tests {
             ("HOOKBOX_SECRET_JENKINS", r#"["old", "new"]"#),
             ("HOOKBOX_SECRET_GITHUB", "It's a secret"),
         ];
-        let settings = Settings::from_env(&routes, env_of(&env)).unwrap();
+        let settings = Settings::from_env(&routes, env_of(&env), &none()).unwrap();
         assert!(settings.secrets.contains("jenkins") && settings.secrets.contains("github"));
         let shown = format!("{settings:?}");
         assert!(
@@ -241,6 +285,32 @@ mod tests {
         assert!(parse_secret_values("[not json").is_empty());
     }
 
+    fn none() -> StoredSecrets {
+        StoredSecrets::new()
+    }
+
+    #[test]
+    fn stored_secrets_fill_what_the_environment_does_not_set() {
+        let routes = Routes::from_json(
+            r#"{"routes": [{"name": "a", "path": "/a", "queues": ["mailbox"],
+                            "token": {"in": "query", "name": "t", "secret": "jenkins"},
+                            "signature": {"type": "github", "secret": "github"}}]}"#,
+        )
+        .unwrap();
+        let stored = parse_stored_secrets("arn:s", r#"{"github": "from-store", "jenkins": ["a", "b"]}"#).unwrap();
+        let env = [
+            ("HOOKBOX_QUEUE_MAILBOX", "http://q"),
+            ("HOOKBOX_SECRET_GITHUB", "from-env"),
+        ];
+        let settings = Settings::from_env(&routes, env_of(&env), &stored).unwrap();
+        assert!(settings.secrets.contains("jenkins") && settings.secrets.contains("github"));
+
+        for bad in [r#"["a"]"#, r#"{"a": 5}"#, r#"{"a": "secret-value""#] {
+            let error = parse_stored_secrets("arn:s", bad).unwrap_err().to_string();
+            assert!(error.contains("arn:s") && !error.contains("secret-value"), "{error}");
+        }
+    }
+
     #[test]
     fn bad_sizes_are_refused() {
         for (name, value) in [
@@ -249,7 +319,7 @@ mod tests {
             ("HOOKBOX_MAX_BODY_BYTES", "-1"),
         ] {
             let env = env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q"), (name, value)]);
-            let error = Settings::from_env(&Routes::catch_all(), env).unwrap_err();
+            let error = Settings::from_env(&Routes::catch_all(), env, &none()).unwrap_err();
             assert!(error.to_string().contains(name), "{error}");
         }
     }

@@ -34,6 +34,8 @@ struct Options {
     routes: Option<Value>,
     env: Vec<(&'static str, String)>,
     mailbox_queue: &'static str,
+    /// The text of a Secrets Manager secret to create and hand over as `HOOKBOX_SECRETS_ARN`.
+    secret_store: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             routes: None,
             env: Vec::new(),
             mailbox_queue: "mailbox",
+            secret_store: None,
         }
     }
 }
@@ -59,6 +62,12 @@ impl Stack {
         env.push(("HOOKBOX_QUEUE_AUDIT".into(), audit_url.clone()));
         env.push(("HOOKBOX_BODY_BUCKET".into(), BUCKET.into()));
         env.push(("HOOKBOX_MAX_MESSAGE_BYTES".into(), "262144".into()));
+        if let Some(text) = options.secret_store {
+            env.push((
+                "HOOKBOX_SECRETS_ARN".into(),
+                aws.create_secret("hookbox/mailbox", text).await,
+            ));
+        }
         let routes_dir = options.routes.map(|routes| {
             let dir = TempDir::new();
             let file = dir.path().join("routes.json");
@@ -690,6 +699,32 @@ async fn tokens_are_checked_in_query_and_path_and_not_stored() {
     assert_eq!(by_route("secret-path").path, "/hooks/{token}");
     let (status, _, _) = stack
         .http(reqwest::Method::POST, "/hooks/wrong-token", &[], b"{}".to_vec())
+        .await;
+    assert_eq!(status, 401);
+}
+
+/// The same secrets from a Secrets Manager secret instead of the environment.
+#[tokio::test]
+async fn route_secrets_can_come_from_secrets_manager() {
+    let stack = Stack::start(Options {
+        secret_store: Some(r#"{"github": "hookbox-test-secret", "jenkins": ["old-token", "new-token"]}"#),
+        env: Vec::new(),
+        ..validated_options()
+    })
+    .await;
+    let (status, answer) = stack.invoke(&sample_event("enqueue-github-push-httpapi.json")).await;
+    assert_eq!(status, 202, "{answer}");
+    let (status, _, _) = stack
+        .http(
+            reqwest::Method::GET,
+            "/hooks/jenkins/x?token=new-token",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let (status, _, _) = stack
+        .http(reqwest::Method::GET, "/hooks/jenkins/x?token=bad", &[], Vec::new())
         .await;
     assert_eq!(status, 401);
 }
