@@ -7,16 +7,13 @@ use std::path::PathBuf;
 use std::{env, fs};
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let config_dir = manifest_dir.join("../../config");
     // Watch the folder, not the file: a missing file would make cargo rerun this script every build.
     println!("cargo:rerun-if-changed={}", config_dir.display());
     let routes = config_dir.join("routes.json");
     let baked = if routes.is_file() {
-        let routes = routes
-            .canonicalize()
-            .expect("the routes file has a canonical path");
+        let routes = routes.canonicalize().expect("the routes file has a canonical path");
         format!(
             "Some(({:?}, include_str!({:?})))",
             routes.display().to_string(),
@@ -25,8 +22,7 @@ fn main() {
     } else {
         "None".to_owned()
     };
-    let out =
-        PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("baked_routes.rs");
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("baked_routes.rs");
     fs::write(
         out,
         format!("/// The routes file baked in at build time, as (path, text).\npub const BAKED_ROUTES: Option<(&str, &str)> = {baked};\n"),

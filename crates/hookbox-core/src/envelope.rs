@@ -214,10 +214,7 @@ mod tests {
         let mut envelope = sample();
         envelope.body = Some("a".into());
         envelope.body_base64 = Some("YQ==".into());
-        assert!(matches!(
-            envelope.body_source(),
-            Err(EnvelopeError::AmbiguousBody)
-        ));
+        assert!(matches!(envelope.body_source(), Err(EnvelopeError::AmbiguousBody)));
         assert!(matches!(
             Envelope::from_json("not json"),
             Err(EnvelopeError::NotJson(_))

@@ -4,7 +4,10 @@
 //! unit-tested without a cloud and the Lambda binaries stay thin.
 
 pub mod envelope;
+pub mod path;
 pub mod routes;
+pub mod signature;
+pub mod validation;
 
 pub use envelope::{BodyObject, ENVELOPE_VERSION, Envelope};
 pub use routes::{Route, RouteMatch, Routes, RoutesError};

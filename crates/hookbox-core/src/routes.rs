@@ -5,7 +5,13 @@
 //! build time and parsed by a test, so a bad file fails CI with the path of the bad field instead of
 //! failing a cold start in production.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+
+use crate::path::{PathPattern, TokenSpan};
+use crate::validation::auth::{SignatureSpec, TokenSpec};
+use crate::validation::{Rules, RulesSpec};
 
 /// The name of the queue that the template always creates; the default route sends everything there.
 pub const DEFAULT_QUEUE: &str = "mailbox";
@@ -52,31 +58,29 @@ struct RouteSpec {
     #[serde(default)]
     methods: Vec<String>,
     queues: Vec<String>,
-    /// FIFO queues only: the message group; the route name when absent.
+    #[serde(default)]
+    content_types: Vec<String>,
+    #[serde(default)]
+    token: Option<TokenSpec>,
+    #[serde(default)]
+    signature: Option<SignatureSpec>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    body: BTreeMap<String, String>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    /// FIFO queues only: the message group template; the route name when absent.
     #[serde(default)]
     message_group: Option<String>,
-}
-
-/// Which request paths a route accepts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathPattern {
-    /// Exactly this path.
-    Exact(String),
-    /// This prefix and everything below it (written with a trailing `*`).
-    Prefix(String),
-}
-
-impl PathPattern {
-    fn matches(&self, path: &str) -> bool {
-        match self {
-            PathPattern::Exact(exact) => path == exact,
-            PathPattern::Prefix(prefix) => path.starts_with(prefix.as_str()),
-        }
-    }
+    /// FIFO queues only: the deduplication id template; the sender's delivery id (or the request id)
+    /// when absent.
+    #[serde(default)]
+    deduplication_id: Option<String>,
 }
 
 /// One validated route.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Route {
     pub name: String,
     pub path: PathPattern,
@@ -84,30 +88,30 @@ pub struct Route {
     pub methods: Option<Vec<String>>,
     /// Logical queue names (see [`queue_env_var`]), in the order the file gives them.
     pub queues: Vec<String>,
-    pub message_group: String,
+    /// What a request must satisfy before it is stored, and its routing metadata.
+    pub rules: Rules,
 }
 
 impl Route {
     fn allows(&self, method: &str) -> bool {
-        self.methods.as_ref().is_none_or(|methods| {
-            methods
-                .iter()
-                .any(|allowed| allowed.eq_ignore_ascii_case(method))
-        })
+        self.methods
+            .as_ref()
+            .is_none_or(|methods| methods.iter().any(|allowed| allowed.eq_ignore_ascii_case(method)))
     }
 }
 
 /// The outcome of looking a request up.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum RouteMatch<'a> {
-    Found(&'a Route),
+    /// The route, and where the path's `{token}` segment is when the route has one.
+    Found(&'a Route, Option<TokenSpan>),
     /// A route has this path but none allows the method: answer 405 with these in `Allow`.
     MethodNotAllowed(Vec<&'a str>),
     NotFound,
 }
 
 /// The validated route table, tried in file order: the first route whose path and method match wins.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Routes {
     routes: Vec<Route>,
 }
@@ -119,15 +123,10 @@ impl Routes {
         Self {
             routes: vec![Route {
                 name: DEFAULT_QUEUE.to_owned(),
-                path: PathPattern::Prefix("/".to_owned()),
-                methods: Some(
-                    CATCH_ALL_METHODS
-                        .iter()
-                        .map(|method| (*method).to_owned())
-                        .collect(),
-                ),
+                path: PathPattern::everything(),
+                methods: Some(CATCH_ALL_METHODS.iter().map(|method| (*method).to_owned()).collect()),
                 queues: vec![DEFAULT_QUEUE.to_owned()],
-                message_group: DEFAULT_QUEUE.to_owned(),
+                rules: Rules::default(),
             }],
         }
     }
@@ -148,17 +147,14 @@ impl Routes {
         if routes.is_empty() {
             return Err(RoutesError::at("routes", "at least one route is required"));
         }
-        if let Some((index, route)) = routes.iter().enumerate().find(|(index, route)| {
-            routes[..*index]
-                .iter()
-                .any(|earlier| earlier.name == route.name)
-        }) {
+        if let Some((index, route)) = routes
+            .iter()
+            .enumerate()
+            .find(|(index, route)| routes[..*index].iter().any(|earlier| earlier.name == route.name))
+        {
             return Err(RoutesError::at(
                 format!("routes[{index}].name"),
-                format!(
-                    "{:?} is used by an earlier route; names must be unique",
-                    route.name
-                ),
+                format!("{:?} is used by an earlier route; names must be unique", route.name),
             ));
         }
         Ok(Self { routes })
@@ -166,6 +162,17 @@ impl Routes {
 
     pub fn iter(&self) -> impl Iterator<Item = &Route> {
         self.routes.iter()
+    }
+
+    /// Every secret name some route needs, each once.
+    pub fn secret_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for name in self.routes.iter().flat_map(|route| route.rules.secret_names()) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
     }
 
     /// Every logical queue name some route sends to, each once, in first-use order.
@@ -182,9 +189,13 @@ impl Routes {
     /// Finds the route for a request.
     pub fn resolve(&self, method: &str, path: &str) -> RouteMatch<'_> {
         let mut allowed: Vec<&str> = Vec::new();
-        for route in self.routes.iter().filter(|route| route.path.matches(path)) {
+        for (route, token) in self
+            .routes
+            .iter()
+            .filter_map(|route| Some((route, route.path.matches(path)?)))
+        {
             if route.allows(method) {
-                return RouteMatch::Found(route);
+                return RouteMatch::Found(route, token);
             }
             for name in route.methods.iter().flatten() {
                 if !allowed.contains(&name.as_str()) {
@@ -205,18 +216,23 @@ impl Routes {
 pub fn queue_env_var(queue: &str) -> String {
     let suffix: String = queue
         .chars()
-        .map(|c| {
-            if c == '-' {
-                '_'
-            } else {
-                c.to_ascii_uppercase()
-            }
-        })
+        .map(|c| if c == '-' { '_' } else { c.to_ascii_uppercase() })
         .collect();
     format!("HOOKBOX_QUEUE_{suffix}")
 }
 
-fn is_identifier(name: &str) -> bool {
+/// The environment variable that holds a secret's value(s): `github` → `HOOKBOX_SECRET_GITHUB`.
+pub fn secret_env_var(secret: &str) -> String {
+    format!("HOOKBOX_SECRET_{}", env_suffix(secret))
+}
+
+fn env_suffix(name: &str) -> String {
+    name.chars()
+        .map(|c| if c == '-' { '_' } else { c.to_ascii_uppercase() })
+        .collect()
+}
+
+pub(crate) fn is_identifier(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name
@@ -229,23 +245,17 @@ fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
     if !is_identifier(&spec.name) {
         return Err(RoutesError::at(
             at("name"),
-            format!(
-                "{:?} must be 1 to 64 letters, digits, '-' or '_'",
-                spec.name
-            ),
+            format!("{:?} must be 1 to 64 letters, digits, '-' or '_'", spec.name),
         ));
     }
-    let path = parse_path(&spec.path).map_err(|message| RoutesError::at(at("path"), message))?;
+    let path = PathPattern::parse(&spec.path).map_err(|message| RoutesError::at(at("path"), message))?;
     let mut methods = Vec::with_capacity(spec.methods.len());
     for (i, method) in spec.methods.iter().enumerate() {
         let upper = method.to_ascii_uppercase();
         if !KNOWN_METHODS.contains(&upper.as_str()) {
             return Err(RoutesError::at(
                 at(&format!("methods[{i}]")),
-                format!(
-                    "{method:?} is not an HTTP method (one of {})",
-                    KNOWN_METHODS.join(", ")
-                ),
+                format!("{method:?} is not an HTTP method (one of {})", KNOWN_METHODS.join(", ")),
             ));
         }
         if !methods.contains(&upper) {
@@ -269,33 +279,27 @@ fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
             ));
         }
     }
-    let message_group = spec.message_group.unwrap_or_else(|| spec.name.clone());
-    if message_group.is_empty() || message_group.len() > 128 {
-        return Err(RoutesError::at(
-            at("message_group"),
-            "must be 1 to 128 characters",
-        ));
-    }
+    let rules = Rules::compile(
+        RulesSpec {
+            content_types: spec.content_types,
+            token: spec.token,
+            signature: spec.signature,
+            headers: spec.headers,
+            body: spec.body,
+            attributes: spec.attributes,
+            message_group: spec.message_group,
+            deduplication_id: spec.deduplication_id,
+        },
+        path.has_token(),
+    )
+    .map_err(|(field, message)| RoutesError::at(at(&field), message))?;
     Ok(Route {
         name: spec.name,
         path,
         methods: (!methods.is_empty()).then_some(methods),
         queues: spec.queues,
-        message_group,
+        rules,
     })
-}
-
-fn parse_path(path: &str) -> Result<PathPattern, String> {
-    if !path.starts_with('/') {
-        return Err(format!("{path:?} must start with '/'"));
-    }
-    match path.find('*') {
-        None => Ok(PathPattern::Exact(path.to_owned())),
-        Some(star) if star == path.len() - 1 => Ok(PathPattern::Prefix(path[..star].to_owned())),
-        Some(_) => Err(format!(
-            "{path:?}: '*' may only end a path (a prefix match)"
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -317,36 +321,29 @@ mod tests {
     #[test]
     fn resolves_exact_prefix_and_method() {
         let routes = Routes::from_json(EXAMPLE).unwrap();
-        let RouteMatch::Found(github) = routes.resolve("POST", "/hooks/github") else {
+        let RouteMatch::Found(github, None) = routes.resolve("POST", "/hooks/github") else {
             panic!("POST /hooks/github should match")
         };
         assert_eq!(github.name, "github");
         assert_eq!(github.queues, ["mailbox", "audit"]);
-        let RouteMatch::Found(get) = routes.resolve("GET", "/hooks/github") else {
+        let RouteMatch::Found(get, None) = routes.resolve("GET", "/hooks/github") else {
             panic!("GET /hooks/github should match the later route")
         };
         assert_eq!(get.name, "github-get");
         assert!(matches!(
             routes.resolve("GET", "/hooks/jenkins/job/build"),
-            RouteMatch::Found(Route { name, .. }) if name == "jenkins"
+            RouteMatch::Found(Route { name, .. }, None) if name == "jenkins"
         ));
-        assert_eq!(
-            routes.resolve("POST", "/hooks/github/"),
-            RouteMatch::NotFound
-        );
-        assert_eq!(
-            routes.resolve("POST", "/hooks/jenkins"),
-            RouteMatch::NotFound
-        );
-        assert_eq!(routes.resolve("GET", "/other"), RouteMatch::NotFound);
+        assert!(matches!(routes.resolve("POST", "/hooks/github/"), RouteMatch::NotFound));
+        assert!(matches!(routes.resolve("POST", "/hooks/jenkins"), RouteMatch::NotFound));
+        assert!(matches!(routes.resolve("GET", "/other"), RouteMatch::NotFound));
     }
 
     #[test]
     fn wrong_method_lists_what_the_path_allows() {
         let routes = Routes::from_json(EXAMPLE).unwrap();
-        assert_eq!(
-            routes.resolve("DELETE", "/hooks/github"),
-            RouteMatch::MethodNotAllowed(vec!["POST", "GET"])
+        assert!(
+            matches!(routes.resolve("DELETE", "/hooks/github"), RouteMatch::MethodNotAllowed(allowed) if allowed == vec!["POST", "GET"])
         );
     }
 
@@ -359,15 +356,14 @@ mod tests {
             ("GET", "/hooks/github"),
             ("PATCH", "/a"),
         ] {
-            let RouteMatch::Found(route) = routes.resolve(method, path) else {
+            let RouteMatch::Found(route, _) = routes.resolve(method, path) else {
                 panic!("{method} {path} should match")
             };
             assert_eq!(route.queues, [DEFAULT_QUEUE]);
         }
         for method in ["HEAD", "OPTIONS", "TRACE", "CONNECT"] {
-            assert_eq!(
-                routes.resolve(method, "/hooks/github"),
-                RouteMatch::MethodNotAllowed(CATCH_ALL_METHODS.to_vec())
+            assert!(
+                matches!(routes.resolve(method, "/hooks/github"), RouteMatch::MethodNotAllowed(allowed) if allowed == CATCH_ALL_METHODS.to_vec())
             );
         }
         assert_eq!(routes.queue_names(), [DEFAULT_QUEUE]);
@@ -375,10 +371,7 @@ mod tests {
 
     #[test]
     fn queue_names_are_listed_once_in_first_use_order() {
-        assert_eq!(
-            Routes::from_json(EXAMPLE).unwrap().queue_names(),
-            ["mailbox", "audit"]
-        );
+        assert_eq!(Routes::from_json(EXAMPLE).unwrap().queue_names(), ["mailbox", "audit"]);
     }
 
     #[test]
@@ -387,15 +380,39 @@ mod tests {
         assert_eq!(queue_env_var("audit-log_2"), "HOOKBOX_QUEUE_AUDIT_LOG_2");
     }
 
+    /// The README's route examples are real: every JSON block there that is a route or a routes file
+    /// parses.
     #[test]
-    fn message_group_defaults_to_the_route_name() {
+    fn the_readme_route_examples_are_valid() {
+        let readme = include_str!("../../../README.md");
+        let blocks: Vec<&str> = readme
+            .split("```json\n")
+            .skip(1)
+            .filter_map(|rest| rest.split("```").next())
+            .collect();
+        let mut checked = 0;
+        for block in blocks {
+            let file = match block.trim_start() {
+                route if route.starts_with("{\"name\"") => format!("{{\"routes\": [{route}]}}"),
+                file if file.starts_with("{\n  \"routes\"") => file.to_owned(),
+                _ => continue,
+            };
+            Routes::from_json(&file).unwrap_or_else(|error| panic!("README example does not parse: {error}\n{block}"));
+            checked += 1;
+        }
+        assert!(checked >= 4, "only {checked} examples found");
+    }
+
+    #[test]
+    fn token_paths_resolve_with_their_token_span() {
         let routes = Routes::from_json(
-            r#"{"routes":[{"name":"a","path":"/a","queues":["q"]},
-                           {"name":"b","path":"/b","queues":["q"],"message_group":"g"}]}"#,
+            r#"{"routes":[{"name":"a","path":"/hooks/{token}","queues":["q"],
+                            "token":{"in":"path","secret":"hooks"}}]}"#,
         )
         .unwrap();
-        let groups: Vec<_> = routes.iter().map(|r| r.message_group.as_str()).collect();
-        assert_eq!(groups, ["a", "g"]);
+        assert!(matches!(routes.resolve("POST", "/hooks/abc"), RouteMatch::Found(_, Some(span)) if span == (7..10)));
+        assert_eq!(routes.secret_names(), ["hooks"]);
+        assert_eq!(secret_env_var("git-hub"), "HOOKBOX_SECRET_GIT_HUB");
     }
 
     #[test]
@@ -448,6 +465,63 @@ mod tests {
                 r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"]},
                                {"name": "a", "path": "/b", "queues": ["q"]}]}"#,
                 "routes[1].name",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a/{token}", "queues": ["q"]}]}"#,
+                "routes[0].token",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "token": {"in": "query", "secret": "s"}}]}"#,
+                "routes[0].token.name",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "token": {"in": "path", "secret": "s"}}]}"#,
+                "routes[0].token.in",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "token": {"in": "cookie", "name": "t", "secret": "s"}}]}"#,
+                "routes[0].token.in",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "signature": {"type": "github", "secret": "a b"}}]}"#,
+                "routes[0].secret",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "signature": {"type": "hmac", "secret": "s"}}]}"#,
+                "routes[0].signature.header",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "signature": {"type": "gitea", "secret": "s", "allow_sha1": true}}]}"#,
+                "routes[0].signature.allow_sha1",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "signature": {"type": "github", "secret": "s", "prefix": "x"}}]}"#,
+                "routes[0].signature.type",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "content_types": ["json"]}]}"#,
+                "routes[0].content_types[0]",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "headers": {"x-event": "(unclosed"}}]}"#,
+                "routes[0].headers.x-event",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "body": {"a..b": "x"}}]}"#,
+                "routes[0].body.a..b",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "attributes": {"route": "{route}"}}]}"#,
+                "routes[0].attributes.route",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "attributes": {"k": "{nope}"}}]}"#,
+                "routes[0].attributes.k",
+            ),
+            (
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["q"], "attributes":
+                   {"a1": "x", "a2": "x", "a3": "x", "a4": "x", "a5": "x", "a6": "x", "a7": "x", "a8": "x"}}]}"#,
+                "routes[0].attributes",
             ),
         ];
         for (json, path) in cases {

@@ -23,10 +23,11 @@ pub fn local_aws_env(endpoint: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-/// SQS and S3 clients for a moto endpoint.
+/// SQS, S3 and Secrets Manager clients for a moto endpoint.
 pub struct LocalAws {
     pub sqs: aws_sdk_sqs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl LocalAws {
@@ -45,15 +46,30 @@ impl LocalAws {
         Self {
             sqs: aws_sdk_sqs::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
         }
+    }
+
+    /// Creates a Secrets Manager secret with a text value and returns its ARN.
+    pub async fn create_secret(&self, name: &str, text: &str) -> String {
+        let output = self
+            .secrets
+            .create_secret()
+            .name(name)
+            .secret_string(text)
+            .send()
+            .await
+            .expect("moto creates secrets");
+        output.arn.expect("a created secret has an ARN")
     }
 
     /// Creates a queue with the given `MaximumMessageSize` and returns its URL.
     pub async fn create_queue(&self, name: &str, max_message_bytes: usize) -> String {
-        let mut request = self.sqs.create_queue().queue_name(name).attributes(
-            QueueAttributeName::MaximumMessageSize,
-            max_message_bytes.to_string(),
-        );
+        let mut request = self
+            .sqs
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::MaximumMessageSize, max_message_bytes.to_string());
         if name.ends_with(".fifo") {
             request = request.attributes(QueueAttributeName::FifoQueue, "true");
         }

@@ -67,8 +67,8 @@ impl Emulator {
             .expect("the emulator answers invocations");
         let ok = response.status().is_success();
         let text = response.text().await.expect("the emulator's answer reads");
-        let document: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("the emulator answered non-JSON: {text}"));
+        let document: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("the emulator answered non-JSON: {text}"));
         if ok { Ok(document) } else { Err(document) }
     }
 
@@ -84,8 +84,7 @@ impl Emulator {
             .current_dir(workspace_root())
             .output()
             .expect("cargo lambda invoke runs");
-        let text = String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
         (output.status.success(), text)
     }
 
@@ -128,5 +127,14 @@ impl Function {
 
     pub fn is_running(&mut self) -> bool {
         self.service.is_running()
+    }
+
+    /// Waits up to `limit` for the process to end (a function that refuses to start); true if it did.
+    pub fn exits_within(&mut self, limit: Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while self.is_running() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        !self.is_running()
     }
 }

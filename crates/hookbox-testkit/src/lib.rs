@@ -25,14 +25,9 @@ pub fn workspace_root() -> PathBuf {
 
 /// A tool from the project's venv, with a clear message when the venv has not been made yet.
 pub fn venv_tool(name: &str) -> PathBuf {
-    let venv = std::env::var_os("HOOKBOX_VENV")
-        .map_or_else(|| workspace_root().join(".venv"), PathBuf::from);
+    let venv = std::env::var_os("HOOKBOX_VENV").map_or_else(|| workspace_root().join(".venv"), PathBuf::from);
     let tool = venv.join("bin").join(name);
-    assert!(
-        tool.is_file(),
-        "{} is missing: run scripts/setup first",
-        tool.display()
-    );
+    assert!(tool.is_file(), "{} is missing: run scripts/setup first", tool.display());
     tool
 }
 

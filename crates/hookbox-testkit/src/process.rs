@@ -17,11 +17,7 @@ pub struct Service {
 impl Service {
     /// Starts `command` with stdout and stderr going to a log file.
     pub fn spawn(name: &str, mut command: Command) -> Self {
-        let log = std::env::temp_dir().join(format!(
-            "hookbox-{name}-{}-{}.log",
-            std::process::id(),
-            unique()
-        ));
+        let log = std::env::temp_dir().join(format!("hookbox-{name}-{}-{}.log", std::process::id(), unique()));
         let file = File::create(&log).expect("the temp dir is writable");
         let child = command
             .stdin(Stdio::null())

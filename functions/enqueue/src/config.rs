@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use hookbox_core::Routes;
-use hookbox_core::routes::{RoutesError, queue_env_var};
+use hookbox_core::routes::{RoutesError, queue_env_var, secret_env_var};
+use hookbox_core::validation::Secrets;
 
 include!(concat!(env!("OUT_DIR"), "/baked_routes.rs"));
 
@@ -24,6 +25,13 @@ pub enum ConfigError {
     RoutesUnreadable { file: String, error: std::io::Error },
     #[error("the routes send to queues whose URLs are not set: {}", .0.join(", "))]
     MissingQueues(Vec<String>),
+    #[error("the routes need secrets that are not set: {}", .0.join(", "))]
+    MissingSecrets(Vec<String>),
+    /// Never carries the secret's text, not even a parser's excerpt of it.
+    #[error("the secret {0} must be a JSON object of names to a value or an array of values")]
+    BadSecretStore(String),
+    #[error("cannot read the secret {arn}: {reason}")]
+    SecretStoreUnreadable { arn: String, reason: String },
     #[error("{name}={value:?} is not {expected}")]
     BadValue {
         name: &'static str,
@@ -37,11 +45,10 @@ pub enum ConfigError {
 pub fn load_routes(override_file: Option<&str>) -> Result<Routes, ConfigError> {
     let (file, text) = match override_file {
         Some(file) => {
-            let text =
-                std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
-                    file: file.to_owned(),
-                    error,
-                })?;
+            let text = std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
+                file: file.to_owned(),
+                error,
+            })?;
             (file.to_owned(), text)
         }
         None => match BAKED_ROUTES {
@@ -53,8 +60,10 @@ pub fn load_routes(override_file: Option<&str>) -> Result<Routes, ConfigError> {
 }
 
 /// Settings from the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Settings {
+    /// The values of every secret the routes name (tokens, signature secrets).
+    pub secrets: Secrets,
     /// Logical queue name → queue URL, for every queue the routes use.
     pub queue_urls: HashMap<String, String>,
     /// The claim-check bucket for bodies too large for a message; `None` answers 413 instead.
@@ -67,11 +76,38 @@ pub struct Settings {
     pub max_body_bytes: usize,
 }
 
+/// Secret values kept in a Secrets Manager secret (`HOOKBOX_SECRETS_ARN`), by name.
+pub type StoredSecrets = HashMap<String, Vec<String>>;
+
+/// Reads a Secrets Manager secret's text: `{"github": "s3cr3t", "jenkins": ["old", "new"]}`.
+pub fn parse_stored_secrets(arn: &str, text: &str) -> Result<StoredSecrets, ConfigError> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Values {
+        One(String),
+        Several(Vec<String>),
+    }
+    let map: HashMap<String, Values> =
+        serde_json::from_str(text).map_err(|_| ConfigError::BadSecretStore(arn.to_owned()))?;
+    Ok(map
+        .into_iter()
+        .map(|(name, values)| {
+            let values = match values {
+                Values::One(value) => vec![value],
+                Values::Several(values) => values,
+            };
+            (name, values.into_iter().filter(|value| !value.is_empty()).collect())
+        })
+        .collect())
+}
+
 impl Settings {
-    /// Reads the settings through `env`, so tests need not touch the process environment.
+    /// Reads the settings through `env`, so tests need not touch the process environment. Secrets
+    /// come from the environment first, then from `stored` (a Secrets Manager secret).
     pub fn from_env(
         routes: &Routes,
         env: impl Fn(&str) -> Option<String>,
+        stored: &StoredSecrets,
     ) -> Result<Self, ConfigError> {
         let mut queue_urls = HashMap::new();
         let mut missing = Vec::new();
@@ -87,8 +123,8 @@ impl Settings {
         if !missing.is_empty() {
             return Err(ConfigError::MissingQueues(missing));
         }
-        let max_message_bytes =
-            size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
+        let secrets = read_secrets(routes, &env, stored)?;
+        let max_message_bytes = size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
         if !(1024..=SQS_MAX_MESSAGE_BYTES).contains(&max_message_bytes) {
             return Err(ConfigError::BadValue {
                 name: "HOOKBOX_MAX_MESSAGE_BYTES",
@@ -97,6 +133,7 @@ impl Settings {
             });
         }
         Ok(Self {
+            secrets,
             queue_urls,
             body_bucket: env("HOOKBOX_BODY_BUCKET").filter(|bucket| !bucket.is_empty()),
             body_prefix: env("HOOKBOX_BODY_PREFIX").unwrap_or_else(|| "bodies/".to_owned()),
@@ -106,11 +143,47 @@ impl Settings {
     }
 }
 
-fn size_var(
+/// Each secret comes from `HOOKBOX_SECRET_<NAME>` (a SAM `NoEcho` parameter: one value, or a JSON
+/// array of values that are all accepted while a secret is being rotated), else from the secret store.
+fn read_secrets(
+    routes: &Routes,
     env: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: usize,
-) -> Result<usize, ConfigError> {
+    stored: &StoredSecrets,
+) -> Result<Secrets, ConfigError> {
+    let mut secrets = Secrets::default();
+    let mut missing = Vec::new();
+    for name in routes.secret_names() {
+        let variable = secret_env_var(name);
+        let mut values = env(&variable)
+            .map(|text| parse_secret_values(&text))
+            .unwrap_or_default();
+        if values.is_empty() {
+            values = stored.get(name).cloned().unwrap_or_default();
+        }
+        if values.is_empty() {
+            missing.push(format!("{name} ({variable} or HOOKBOX_SECRETS_ARN)"));
+        } else {
+            secrets.insert(name, values);
+        }
+    }
+    if missing.is_empty() {
+        Ok(secrets)
+    } else {
+        Err(ConfigError::MissingSecrets(missing))
+    }
+}
+
+fn parse_secret_values(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let values = if text.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(text).unwrap_or_default()
+    } else {
+        vec![text.to_owned()]
+    };
+    values.into_iter().filter(|value| !value.is_empty()).collect()
+}
+
+fn size_var(env: &impl Fn(&str) -> Option<String>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
     match env(name) {
         None => Ok(default),
         Some(value) => value.trim().parse().map_err(|_| ConfigError::BadValue {
@@ -126,10 +199,7 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name| map.get(name).cloned()
     }
 
@@ -142,51 +212,103 @@ mod tests {
     }
 
     #[test]
-    fn the_template_hands_the_function_every_queue_the_baked_routes_use() {
+    fn the_template_hands_the_function_every_queue_and_secret_the_baked_routes_use() {
         let template = include_str!("../../../template.yaml");
-        for queue in load_routes(None).unwrap().queue_names() {
-            let variable = format!("{}: ", queue_env_var(queue));
+        let routes = load_routes(None).unwrap();
+        let queues = routes.queue_names().into_iter().map(queue_env_var);
+        let secrets = routes.secret_names().into_iter().map(secret_env_var);
+        for variable in queues.chain(secrets) {
             assert!(
-                template.contains(&variable),
-                "template.yaml does not set {variable}for EnqueueFunction"
+                template.contains(&format!("{variable}: ")),
+                "template.yaml does not set {variable} for EnqueueFunction"
             );
         }
     }
 
     #[test]
     fn the_example_routes_file_is_valid() {
-        let file = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../config/routes.example.json"
-        );
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/routes.example.json");
         load_routes(Some(file)).unwrap_or_else(|error| panic!("{error}"));
     }
 
     #[test]
     fn an_override_file_that_is_missing_or_bad_names_itself() {
         let error = load_routes(Some("/nonexistent/routes.json")).unwrap_err();
-        assert!(
-            error.to_string().contains("/nonexistent/routes.json"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("/nonexistent/routes.json"), "{error}");
     }
 
     #[test]
     fn defaults_apply_and_every_routed_queue_needs_a_url() {
         let routes = Routes::catch_all();
-        let settings =
-            Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
+        let settings = Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")]), &none()).unwrap();
         assert_eq!(settings.queue_urls["mailbox"], "http://q");
         assert_eq!(settings.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
         assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(settings.body_bucket, None);
         assert_eq!(settings.body_prefix, "bodies/");
 
-        let error = Settings::from_env(&routes, env_of(&[])).unwrap_err();
+        let error = Settings::from_env(&routes, env_of(&[]), &none()).unwrap_err();
+        assert!(error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"), "{error}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_one_or_several() {
+        let routes = Routes::from_json(
+            r#"{"routes": [{"name": "a", "path": "/a", "queues": ["mailbox"],
+                            "token": {"in": "query", "name": "t", "secret": "jenkins"},
+                            "signature": {"type": "github", "secret": "github"}}]}"#,
+        )
+        .unwrap();
+        let base = [("HOOKBOX_QUEUE_MAILBOX", "http://q")];
+        let error = Settings::from_env(&routes, env_of(&base), &none())
+            .unwrap_err()
+            .to_string();
         assert!(
-            error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"),
+            error.contains("HOOKBOX_SECRET_JENKINS") && error.contains("HOOKBOX_SECRET_GITHUB"),
             "{error}"
         );
+
+        let env = [
+            base[0],
+            ("HOOKBOX_SECRET_JENKINS", r#"["old", "new"]"#),
+            ("HOOKBOX_SECRET_GITHUB", "It's a secret"),
+        ];
+        let settings = Settings::from_env(&routes, env_of(&env), &none()).unwrap();
+        assert!(settings.secrets.contains("jenkins") && settings.secrets.contains("github"));
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("It's a secret") && !shown.contains("\"old\""),
+            "{shown}"
+        );
+        assert_eq!(parse_secret_values(r#"["old", "new"]"#), ["old", "new"]);
+        assert_eq!(parse_secret_values(" one value "), ["one value"]);
+        assert!(parse_secret_values("[not json").is_empty());
+    }
+
+    fn none() -> StoredSecrets {
+        StoredSecrets::new()
+    }
+
+    #[test]
+    fn stored_secrets_fill_what_the_environment_does_not_set() {
+        let routes = Routes::from_json(
+            r#"{"routes": [{"name": "a", "path": "/a", "queues": ["mailbox"],
+                            "token": {"in": "query", "name": "t", "secret": "jenkins"},
+                            "signature": {"type": "github", "secret": "github"}}]}"#,
+        )
+        .unwrap();
+        let stored = parse_stored_secrets("arn:s", r#"{"github": "from-store", "jenkins": ["a", "b"]}"#).unwrap();
+        let env = [
+            ("HOOKBOX_QUEUE_MAILBOX", "http://q"),
+            ("HOOKBOX_SECRET_GITHUB", "from-env"),
+        ];
+        let settings = Settings::from_env(&routes, env_of(&env), &stored).unwrap();
+        assert!(settings.secrets.contains("jenkins") && settings.secrets.contains("github"));
+
+        for bad in [r#"["a"]"#, r#"{"a": 5}"#, r#"{"a": "secret-value""#] {
+            let error = parse_stored_secrets("arn:s", bad).unwrap_err().to_string();
+            assert!(error.contains("arn:s") && !error.contains("secret-value"), "{error}");
+        }
     }
 
     #[test]
@@ -197,7 +319,7 @@ mod tests {
             ("HOOKBOX_MAX_BODY_BYTES", "-1"),
         ] {
             let env = env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q"), (name, value)]);
-            let error = Settings::from_env(&Routes::catch_all(), env).unwrap_err();
+            let error = Settings::from_env(&Routes::catch_all(), env, &none()).unwrap_err();
             assert!(error.to_string().contains(name), "{error}");
         }
     }

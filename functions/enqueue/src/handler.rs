@@ -1,7 +1,10 @@
-//! One request, start to end: route it, capture it as an envelope, store it in every target queue,
-//! and answer 202 only when all of them have it.
+//! One request, start to end: route it, check the route's rules, capture it as an envelope, store
+//! it in every target queue, and answer 202 only when all of them have it.
 
 use futures::future::join_all;
+use hookbox_core::path::TOKEN_PLACEHOLDER;
+use hookbox_core::routes::Route;
+use hookbox_core::validation::{Accepted, Redaction, RequestParts};
 use hookbox_core::{BodyObject, ENVELOPE_VERSION, Envelope, RouteMatch, Routes};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -12,7 +15,7 @@ use crate::config::Settings;
 use crate::message::{Attributes, body_key, delivery_id};
 use crate::request::IncomingRequest;
 use crate::response::Reply;
-use crate::storage::{DependencyError, Outgoing, Storage};
+use crate::storage::{Outgoing, Storage};
 
 /// The mailbox: what the function knows after its cold start.
 pub struct Mailbox {
@@ -23,30 +26,50 @@ pub struct Mailbox {
 
 /// The 202 answer.
 #[derive(Debug, Serialize)]
-struct Accepted<'a> {
+struct Stored<'a> {
     id: &'a str,
     route: &'a str,
     /// Whether the body went to the claim-check bucket.
     claim_check: bool,
-    messages: Vec<Stored<'a>>,
+    messages: Vec<QueuedMessage<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-struct Stored<'a> {
+struct QueuedMessage<'a> {
     queue: &'a str,
     message_id: String,
+}
+
+/// The SQS message for one request, ready to send to each queue of its route.
+struct Message {
+    body: String,
+    attributes: Attributes,
+    message_group: String,
+    deduplication_key: String,
+    claim_check: bool,
 }
 
 impl Mailbox {
     /// Handles one request. `invocation_id` (the Lambda request id) names the envelope when the
     /// gateway gave no request id of its own.
     pub async fn handle(&self, request: IncomingRequest, invocation_id: &str) -> Reply {
-        let id = request
-            .request_id
-            .clone()
-            .unwrap_or_else(|| invocation_id.to_owned());
-        let route = match self.routes.resolve(&request.method, &request.path) {
-            RouteMatch::Found(route) => route,
+        let id = request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
+        let (route, accepted) = match self.admit(&request, &id) {
+            Ok(admitted) => admitted,
+            Err(reply) => return reply,
+        };
+        let message = match self.message(route, accepted, request, &id).await {
+            Ok(message) => message,
+            Err(reply) => return reply,
+        };
+        self.fan_out(route, &message, &id).await
+    }
+
+    /// Routing, the size cap and the route's rules: everything that can refuse a request before it
+    /// costs anything.
+    fn admit<'r>(&'r self, request: &IncomingRequest, id: &str) -> Result<(&'r Route, Accepted), Reply> {
+        let (route, path_token) = match self.routes.resolve(&request.method, &request.path) {
+            RouteMatch::Found(route, path_token) => (route, path_token),
             RouteMatch::MethodNotAllowed(allowed) => {
                 tracing::warn!(request_id = %id, method = %request.method, path = %request.path, "method not allowed");
                 let message = format!(
@@ -55,102 +78,122 @@ impl Mailbox {
                     request.path,
                     allowed.join(", ")
                 );
-                return Reply::error(405, message, &id).with_allow(&allowed);
+                return Err(Reply::error(405, message, id).with_allow(&allowed));
             }
             RouteMatch::NotFound => {
                 tracing::warn!(request_id = %id, method = %request.method, path = %request.path, "no route");
-                return Reply::error(404, format!("no route for {}", request.path), &id);
+                return Err(Reply::error(404, format!("no route for {}", request.path), id));
             }
         };
         if request.body.len() > self.settings.max_body_bytes {
             tracing::warn!(request_id = %id, route = %route.name, size = request.body.len(), "body too large");
+            let limit = self.settings.max_body_bytes;
             let message = format!(
-                "the body has {} bytes; this endpoint accepts at most {}",
-                request.body.len(),
-                self.settings.max_body_bytes
+                "the body has {} bytes; this endpoint accepts at most {limit}",
+                request.body.len()
             );
-            return Reply::error(413, message, &id);
+            return Err(Reply::error(413, message, id));
         }
+        let parts = RequestParts {
+            route: &route.name,
+            method: &request.method,
+            path: &request.path,
+            query: &request.query,
+            headers: &request.headers,
+            body: &request.body,
+            path_token: path_token.as_ref(),
+        };
+        match route.rules.check(&parts, &self.settings.secrets) {
+            Ok(accepted) => Ok((route, accepted)),
+            Err(rejection) => {
+                tracing::warn!(request_id = %id, route = %route.name, rule = %rejection.rule, status = rejection.status, reason = %rejection.message, "rejected");
+                Err(Reply::error(rejection.status, rejection.to_string(), id).with_rule(&rejection.rule))
+            }
+        }
+    }
 
+    /// The envelope as an SQS message, with the body inline or, when the message would be too large,
+    /// in the claim-check bucket.
+    async fn message(
+        &self,
+        route: &Route,
+        accepted: Accepted,
+        mut request: IncomingRequest,
+        id: &str,
+    ) -> Result<Message, Reply> {
         let content_type = request.header("content-type").map(str::to_owned);
         let delivery = delivery_id(|name| request.header(name)).map(str::to_owned);
-        let attributes = Attributes::new(&route.name, content_type.as_deref(), delivery.as_deref());
-        let IncomingRequest {
-            method,
-            path,
-            query,
-            headers,
-            source_ip,
-            body,
-            ..
-        } = request;
+        let attributes = Attributes::new(
+            &route.name,
+            content_type.as_deref(),
+            delivery.as_deref(),
+            &accepted.attributes,
+        );
+        if let Some(redaction) = &accepted.redaction {
+            redact(&mut request, redaction);
+        }
+        let body = std::mem::take(&mut request.body);
         let mut envelope = Envelope {
             v: ENVELOPE_VERSION,
-            id: id.clone(),
+            id: id.to_owned(),
             received_at: now_rfc3339(),
             route: route.name.clone(),
-            method,
-            path,
-            query,
-            headers,
-            source_ip,
+            method: request.method,
+            path: request.path,
+            query: request.query,
+            headers: request.headers,
+            source_ip: request.source_ip,
             body: None,
             body_base64: None,
             body_s3: None,
         };
         envelope.set_inline_body(&body);
-        let mut message = envelope.to_json();
-
-        let claim_check = message.len() + attributes.sqs_size() > self.settings.max_message_bytes;
+        let mut text = envelope.to_json();
+        let fits = |text: &str| text.len() + attributes.sqs_size() <= self.settings.max_message_bytes;
+        let claim_check = !fits(&text);
         if claim_check {
             let Some(bucket) = self.settings.body_bucket.as_deref() else {
                 tracing::warn!(request_id = %id, route = %route.name, size = body.len(), "too large for a message and no claim-check bucket");
-                return Reply::error(
-                    413,
-                    "the request is too large for one message and no claim-check bucket is configured",
-                    &id,
-                );
+                let message = "the request is too large for one message and no claim-check bucket is configured";
+                return Err(Reply::error(413, message, id));
             };
             let object = BodyObject {
                 bucket: bucket.to_owned(),
-                key: body_key(&self.settings.body_prefix, &route.name, &id),
+                key: body_key(&self.settings.body_prefix, &route.name, id),
                 size: body.len() as u64,
                 sha256: hex::encode(Sha256::digest(&body)),
             };
-            if let Err(error) = self
-                .storage
-                .put_body(
-                    bucket,
-                    &object.key,
-                    body,
-                    content_type.as_deref(),
-                    &object.sha256,
-                )
+            self.storage
+                .put_body(bucket, &object.key, body, content_type.as_deref(), &object.sha256)
                 .await
-            {
-                return dependency_reply(&error, &id);
-            }
+                .map_err(|error| Reply::error(error.status, format!("not stored: {error}"), id))?;
             envelope.set_body_object(object);
-            message = envelope.to_json();
-            if message.len() + attributes.sqs_size() > self.settings.max_message_bytes {
+            text = envelope.to_json();
+            if !fits(&text) {
                 tracing::warn!(request_id = %id, route = %route.name, "headers alone exceed the message size");
-                return Reply::error(
-                    413,
-                    "the request's headers and query alone exceed the queue's message size",
-                    &id,
-                );
+                let message = "the request's headers and query alone exceed the queue's message size";
+                return Err(Reply::error(413, message, id));
             }
         }
+        Ok(Message {
+            body: text,
+            attributes,
+            message_group: accepted.message_group.unwrap_or_else(|| route.name.clone()),
+            deduplication_key: accepted.deduplication_id.or(delivery).unwrap_or_else(|| id.to_owned()),
+            claim_check,
+        })
+    }
 
-        let deduplication_key = delivery.as_deref().unwrap_or(&id);
+    /// Sends the message to every queue of the route at once; 202 only when all of them took it.
+    async fn fan_out(&self, route: &Route, message: &Message, id: &str) -> Reply {
         let sends = route.queues.iter().map(|queue_name| {
             let outgoing = Outgoing {
                 queue_name,
                 queue_url: &self.settings.queue_urls[queue_name],
-                body: &message,
-                attributes: &attributes,
-                message_group: &route.message_group,
-                deduplication_key,
+                body: &message.body,
+                attributes: &message.attributes,
+                message_group: &message.message_group,
+                deduplication_key: &message.deduplication_key,
             };
             async move { (queue_name.as_str(), self.storage.send(outgoing).await) }
         });
@@ -158,50 +201,40 @@ impl Mailbox {
         let mut failures = Vec::new();
         for (queue, outcome) in join_all(sends).await {
             match outcome {
-                Ok(message_id) => stored.push(Stored { queue, message_id }),
+                Ok(message_id) => stored.push(QueuedMessage { queue, message_id }),
                 Err(error) => failures.push(error),
             }
         }
-        if let Some(first) = failures.first() {
+        if let Some(status) = failures.iter().map(|error| error.status).max() {
             // Some queues may already hold the envelope: the sender's retry makes a duplicate there,
             // which consumers tolerate (SQS is at-least-once anyway), whereas a 2xx would lose it.
-            let status = failures
-                .iter()
-                .map(|error| error.status)
-                .max()
-                .unwrap_or(first.status);
             let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
             tracing::error!(request_id = %id, route = %route.name, stored = stored.len(), failed = failures.len(), "not stored in every queue");
-            return Reply::error(status, format!("not stored: {}", reasons.join("; ")), &id);
+            return Reply::error(status, format!("not stored: {}", reasons.join("; ")), id);
         }
-        tracing::info!(
-            request_id = %id,
-            route = %route.name,
-            queues = stored.len(),
-            bytes = envelope.body_s3.as_ref().map_or(message.len() as u64, |object| object.size),
-            claim_check,
-            "stored"
-        );
-        Reply::json(
-            202,
-            &Accepted {
-                id: &id,
-                route: &route.name,
-                claim_check,
-                messages: stored,
-            },
-        )
+        tracing::info!(request_id = %id, route = %route.name, queues = stored.len(), bytes = message.body.len(), claim_check = message.claim_check, "stored");
+        let answer = Stored {
+            id,
+            route: &route.name,
+            claim_check: message.claim_check,
+            messages: stored,
+        };
+        Reply::json(202, &answer)
     }
 }
 
-fn dependency_reply(error: &DependencyError, id: &str) -> Reply {
-    Reply::error(error.status, format!("not stored: {error}"), id)
+/// Takes a token that the route does not store out of the request.
+fn redact(request: &mut IncomingRequest, redaction: &Redaction) {
+    match redaction {
+        Redaction::Query(name) => request.query.retain(|(key, _)| key != name),
+        Redaction::Header(name) => request.headers.retain(|(key, _)| !key.eq_ignore_ascii_case(name)),
+        Redaction::Path(span) => request.path.replace_range(span.clone(), TOKEN_PLACEHOLDER),
+    }
 }
 
 /// Now, as RFC 3339 UTC with milliseconds.
 fn now_rfc3339() -> String {
-    let format =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     OffsetDateTime::now_utc()
         .format(format)
         .expect("a UTC time always formats")
@@ -210,11 +243,39 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::Gateway;
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {
         let now = now_rfc3339();
         assert_eq!(now.len(), "2026-11-23T12:00:00.000Z".len(), "{now}");
         assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T', "{now}");
+    }
+
+    #[test]
+    fn redaction_removes_the_token_from_query_header_or_path() {
+        let request = IncomingRequest {
+            gateway: Gateway::Http,
+            request_id: None,
+            method: "POST".into(),
+            path: "/hooks/s3cr3t/build".into(),
+            query: vec![
+                ("token".into(), "a".into()),
+                ("job".into(), "b".into()),
+                ("token".into(), "c".into()),
+            ],
+            headers: vec![("x-token".into(), "a".into()), ("accept".into(), "*/*".into())],
+            source_ip: None,
+            body: Vec::new(),
+        };
+        let mut query = request.clone();
+        redact(&mut query, &Redaction::Query("token".into()));
+        assert_eq!(query.query, [("job".to_owned(), "b".to_owned())]);
+        let mut header = request.clone();
+        redact(&mut header, &Redaction::Header("X-Token".into()));
+        assert_eq!(header.headers, [("accept".to_owned(), "*/*".to_owned())]);
+        let mut path = request;
+        redact(&mut path, &Redaction::Path(7..13));
+        assert_eq!(path.path, "/hooks/{token}/build");
     }
 }

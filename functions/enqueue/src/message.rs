@@ -15,25 +15,34 @@ const DELIVERY_ID_HEADERS: &[&str] = &[
 /// SQS message attributes of type `String`: `route`, `content-type` and `delivery-id`, so that
 /// consumers can filter without parsing the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attributes(Vec<(&'static str, String)>);
+pub struct Attributes(Vec<(String, String)>);
 
 impl Attributes {
-    pub fn new(route: &str, content_type: Option<&str>, delivery_id: Option<&str>) -> Self {
-        let candidates = [
+    /// The built-in attributes, then the route's own (already checked to be valid names, at most
+    /// seven, so the total stays within SQS's ten).
+    pub fn new(
+        route: &str,
+        content_type: Option<&str>,
+        delivery_id: Option<&str>,
+        custom: &[(String, String)],
+    ) -> Self {
+        let built_in = [
             ("route", Some(route)),
             ("content-type", content_type),
             ("delivery-id", delivery_id),
         ];
+        let custom = custom.iter().map(|(name, value)| (name.as_str(), Some(value.as_str())));
         Self(
-            candidates
+            built_in
                 .into_iter()
-                .filter_map(|(name, value)| Some((name, sqs_text(value?)?)))
+                .chain(custom)
+                .filter_map(|(name, value)| Some((name.to_owned(), sqs_text(value?)?)))
                 .collect(),
         )
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0.iter().map(|(name, value)| (*name, value.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value.as_str()))
     }
 
     /// What the attributes count towards the message size: SQS adds each name, data type and value.
@@ -56,7 +65,8 @@ pub fn delivery_id<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<&'a s
 /// SQS accepts only some characters in strings; a value it would refuse is dropped (attributes are a
 /// convenience, the envelope keeps everything).
 fn sqs_text(value: &str) -> Option<String> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
     (!value.is_empty() && value.chars().all(allowed)).then(|| value.to_owned())
 }
 
@@ -97,27 +107,27 @@ mod tests {
 
     #[test]
     fn attributes_skip_missing_and_unsendable_values_and_count_like_sqs() {
-        let attributes = Attributes::new("github", Some("application/json"), None);
+        let custom = [("routing-key".to_owned(), "event.push".to_owned())];
+        let attributes = Attributes::new("github", Some("application/json"), None, &custom);
         let listed: Vec<_> = attributes.iter().collect();
         assert_eq!(
             listed,
-            [("route", "github"), ("content-type", "application/json")]
+            [
+                ("route", "github"),
+                ("content-type", "application/json"),
+                ("routing-key", "event.push")
+            ]
         );
-        assert_eq!(
-            attributes.sqs_size(),
-            "route".len() + 6 + 6 + "content-type".len() + 6 + 16
-        );
+        let expected = "route".len() + 6 + 6 + "content-type".len() + 6 + 16 + "routing-key".len() + 6 + 10;
+        assert_eq!(attributes.sqs_size(), expected);
 
-        let attributes = Attributes::new("r", Some(""), Some("bad\u{0}id"));
+        let attributes = Attributes::new("r", Some(""), Some("bad\u{0}id"), &[]);
         assert_eq!(attributes.iter().count(), 1);
     }
 
     #[test]
     fn delivery_id_comes_from_the_first_known_header() {
-        let headers = [
-            ("x-gitlab-event-uuid", "gl-1"),
-            ("x-github-delivery", "gh-1"),
-        ];
+        let headers = [("x-gitlab-event-uuid", "gl-1"), ("x-github-delivery", "gh-1")];
         let lookup = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
         assert_eq!(delivery_id(lookup), Some("gh-1"));
         assert_eq!(delivery_id(|_| None), None);
@@ -137,10 +147,7 @@ mod tests {
 
     #[test]
     fn body_keys_are_safe_and_fifo_queues_are_recognised() {
-        assert_eq!(
-            body_key("bodies/", "github", "abc=/1"),
-            "bodies/github/abc=_1"
-        );
+        assert_eq!(body_key("bodies/", "github", "abc=/1"), "bodies/github/abc=_1");
         assert!(is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q.fifo"));
         assert!(!is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q"));
     }

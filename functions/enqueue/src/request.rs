@@ -123,10 +123,9 @@ impl IncomingRequest {
         if let Some(cookies) = event.cookies.filter(|cookies| !cookies.is_empty()) {
             headers.push(("cookie".to_owned(), cookies.join("; ")));
         }
-        let query =
-            form_urlencoded::parse(event.raw_query_string.as_deref().unwrap_or("").as_bytes())
-                .into_owned()
-                .collect();
+        let query = form_urlencoded::parse(event.raw_query_string.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
         let raw_path = event.raw_path.unwrap_or_else(|| "/".to_owned());
         Ok(Self {
             gateway: Gateway::Http,
@@ -175,10 +174,7 @@ fn strip_stage<'a>(raw_path: &'a str, stage: Option<&str>) -> &'a str {
     let Some(stage) = stage.filter(|stage| !stage.is_empty() && *stage != "$default") else {
         return raw_path;
     };
-    match raw_path
-        .strip_prefix('/')
-        .and_then(|rest| rest.strip_prefix(stage))
-    {
+    match raw_path.strip_prefix('/').and_then(|rest| rest.strip_prefix(stage)) {
         Some("") => "/",
         Some(rest) if rest.starts_with('/') => rest,
         _ => raw_path,
@@ -223,15 +219,8 @@ mod tests {
         assert_eq!(request.path, "/hooks/github");
         assert_eq!(request.request_id.as_deref(), Some("req-v2"));
         assert_eq!(request.source_ip.as_deref(), Some("192.0.2.10"));
-        let query: Vec<(&str, &str)> = request
-            .query
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(
-            query,
-            [("b", "2"), ("a", "1"), ("a", "x y z"), ("flag", "")]
-        );
+        let query: Vec<(&str, &str)> = request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(query, [("b", "2"), ("a", "1"), ("a", "x y z"), ("flag", "")]);
         assert_eq!(request.header("X-Multi"), Some("one,two"));
         assert_eq!(request.header("cookie"), Some("a=1; b=2"));
         assert_eq!(request.body, b"{}");
@@ -241,8 +230,7 @@ mod tests {
     fn base64_bodies_are_decoded_and_bad_base64_is_an_error() {
         let request = parse(http_event("", Some("/wDDKA=="), true));
         assert_eq!(request.body, [0xff, 0x00, 0xc3, 0x28]);
-        let event: GatewayEvent =
-            serde_json::from_value(http_event("", Some("%%%"), true)).unwrap();
+        let event: GatewayEvent = serde_json::from_value(http_event("", Some("%%%"), true)).unwrap();
         assert!(IncomingRequest::from_event(event).is_err());
     }
 
@@ -276,10 +264,7 @@ mod tests {
         assert_eq!(repeats, ["first", "second"]);
         assert_eq!(
             request.query,
-            [
-                ("source".into(), "github".into()),
-                ("source".into(), "mirror".into())
-            ]
+            [("source".into(), "github".into()), ("source".into(), "mirror".into())]
         );
         assert_eq!(request.source_ip.as_deref(), Some("198.51.100.7"));
         assert_eq!(request.body, b"hello");

@@ -35,6 +35,14 @@ impl Reply {
         }
     }
 
+    /// Names the route rule that refused the request (`signature`, `headers.x-github-event`).
+    pub fn with_rule(mut self, rule: &str) -> Self {
+        if let Some(fields) = self.body.as_object_mut() {
+            fields.insert("rule".to_owned(), rule.into());
+        }
+        self
+    }
+
     pub fn with_allow(mut self, methods: &[&str]) -> Self {
         self.allow = Some(methods.join(", "));
         self
@@ -42,10 +50,7 @@ impl Reply {
 
     pub fn into_gateway_response(self, gateway: Gateway) -> GatewayResponse {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(allow) = self
             .allow
             .as_deref()
@@ -93,17 +98,9 @@ mod tests {
             assert_eq!(json["statusCode"], 405);
             assert_eq!(json["headers"]["allow"], "POST, PUT");
             assert_eq!(json["headers"]["content-type"], "application/json");
-            let body: serde_json::Value =
-                serde_json::from_str(json["body"].as_str().unwrap()).unwrap();
-            assert_eq!(
-                body,
-                serde_json::json!({"error": "POST only", "request_id": "req-1"})
-            );
-            assert_eq!(
-                json.get("cookies").is_some(),
-                gateway == Gateway::Http,
-                "{json}"
-            );
+            let body: serde_json::Value = serde_json::from_str(json["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body, serde_json::json!({"error": "POST only", "request_id": "req-1"}));
+            assert_eq!(json.get("cookies").is_some(), gateway == Gateway::Http, "{json}");
         }
     }
 }

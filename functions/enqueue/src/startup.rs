@@ -6,7 +6,7 @@ use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
 use lambda_runtime::LambdaEvent;
 
-use crate::config::{ConfigError, Settings, load_routes};
+use crate::config::{ConfigError, Settings, StoredSecrets, load_routes, parse_stored_secrets};
 use crate::handler::Mailbox;
 use crate::request::{GatewayEvent, IncomingRequest};
 use crate::response::{GatewayResponse, Reply};
@@ -22,16 +22,39 @@ fn timeouts() -> TimeoutConfig {
         .build()
 }
 
+/// Fetches the Secrets Manager secret that holds route secrets. Only when `HOOKBOX_SECRETS_ARN` is set,
+/// so a mailbox without it pays nothing at cold start.
+async fn read_secret_store(aws: &aws_config::SdkConfig, arn: &str) -> Result<StoredSecrets, ConfigError> {
+    let unreadable = |reason: String| ConfigError::SecretStoreUnreadable {
+        arn: arn.to_owned(),
+        reason,
+    };
+    let output = aws_sdk_secretsmanager::Client::new(aws)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|error| unreadable(aws_sdk_secretsmanager::error::DisplayErrorContext(error).to_string()))?;
+    let text = output
+        .secret_string()
+        .ok_or_else(|| unreadable("the secret has no text value".to_owned()))?;
+    parse_stored_secrets(arn, text)
+}
+
 impl Mailbox {
     /// Builds the mailbox from the process environment: routes, settings, clients.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = |name: &str| std::env::var(name).ok();
         let routes = load_routes(env("HOOKBOX_ROUTES_FILE").as_deref())?;
-        let settings = Settings::from_env(&routes, env)?;
         let aws = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(timeouts())
             .load()
             .await;
+        let stored = match env("HOOKBOX_SECRETS_ARN").filter(|arn| !arn.is_empty()) {
+            Some(arn) => read_secret_store(&aws, &arn).await?,
+            None => StoredSecrets::new(),
+        };
+        let settings = Settings::from_env(&routes, env, &stored)?;
         // Local S3 stand-ins such as moto serve buckets by path, not by virtual host.
         let path_style = env("HOOKBOX_S3_FORCE_PATH_STYLE").is_some_and(|value| value == "true");
         let s3_config = aws_sdk_s3::config::Builder::from(&aws)
@@ -48,10 +71,7 @@ impl Mailbox {
     }
 
     /// One Lambda invocation.
-    pub async fn invoke(
-        &self,
-        event: LambdaEvent<GatewayEvent>,
-    ) -> Result<GatewayResponse, lambda_runtime::Error> {
+    pub async fn invoke(&self, event: LambdaEvent<GatewayEvent>) -> Result<GatewayResponse, lambda_runtime::Error> {
         let (event, context) = event.into_parts();
         let gateway = event.gateway();
         let reply = match IncomingRequest::from_event(event) {

@@ -28,19 +28,12 @@ impl DependencyError {
     {
         tracing::error!(target_name = %what, error = %DisplayErrorContext(error), "dependency failed");
         let (status, reason) = match error {
-            SdkError::ServiceError(service) => (
-                502,
-                service.err().code().unwrap_or("service error").to_owned(),
-            ),
+            SdkError::ServiceError(service) => (502, service.err().code().unwrap_or("service error").to_owned()),
             SdkError::TimeoutError(_) => (503, "timed out".to_owned()),
             SdkError::DispatchFailure(_) => (503, "unreachable".to_owned()),
             _ => (502, "unexpected response".to_owned()),
         };
-        Self {
-            what,
-            reason,
-            status,
-        }
+        Self { what, reason, status }
     }
 }
 
@@ -110,9 +103,7 @@ impl Storage {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|error| {
-                DependencyError::from_sdk(format!("claim-check bucket {bucket}"), &error)
-            })?;
+            .map_err(|error| DependencyError::from_sdk(format!("claim-check bucket {bucket}"), &error))?;
         Ok(())
     }
 }

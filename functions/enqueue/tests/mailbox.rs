@@ -34,6 +34,8 @@ struct Options {
     routes: Option<Value>,
     env: Vec<(&'static str, String)>,
     mailbox_queue: &'static str,
+    /// The text of a Secrets Manager secret to create and hand over as `HOOKBOX_SECRETS_ARN`.
+    secret_store: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             routes: None,
             env: Vec::new(),
             mailbox_queue: "mailbox",
+            secret_store: None,
         }
     }
 }
@@ -59,6 +62,12 @@ impl Stack {
         env.push(("HOOKBOX_QUEUE_AUDIT".into(), audit_url.clone()));
         env.push(("HOOKBOX_BODY_BUCKET".into(), BUCKET.into()));
         env.push(("HOOKBOX_MAX_MESSAGE_BYTES".into(), "262144".into()));
+        if let Some(text) = options.secret_store {
+            env.push((
+                "HOOKBOX_SECRETS_ARN".into(),
+                aws.create_secret("hookbox/mailbox", text).await,
+            ));
+        }
         let routes_dir = options.routes.map(|routes| {
             let dir = TempDir::new();
             let file = dir.path().join("routes.json");
@@ -66,20 +75,10 @@ impl Stack {
             env.push(("HOOKBOX_ROUTES_FILE".into(), file.display().to_string()));
             dir
         });
-        env.extend(
-            options
-                .env
-                .into_iter()
-                .map(|(key, value)| (key.to_owned(), value)),
-        );
+        env.extend(options.env.into_iter().map(|(key, value)| (key.to_owned(), value)));
 
         let emulator = Emulator::start();
-        let function = Function::start(
-            &emulator,
-            FUNCTION,
-            Path::new(env!("CARGO_BIN_EXE_enqueue")),
-            &env,
-        );
+        let function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &env);
         Self {
             moto,
             aws,
@@ -97,12 +96,9 @@ impl Stack {
             .emulator
             .invoke(FUNCTION, event)
             .await
-            .unwrap_or_else(|error| {
-                panic!("the invocation failed: {error}\n{}", self.function.logs())
-            });
+            .unwrap_or_else(|error| panic!("the invocation failed: {error}\n{}", self.function.logs()));
         let status = response["statusCode"].as_u64().expect("a status code") as u16;
-        let body =
-            serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body");
+        let body = serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body");
         (status, body)
     }
 
@@ -126,8 +122,7 @@ impl Stack {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("not JSON: {text}\n{}", self.function.logs()));
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}\n{}", self.function.logs()));
         (status, body, headers)
     }
 
@@ -197,9 +192,7 @@ fn headers_named<'a>(envelope: &'a Envelope, name: &str) -> Vec<&'a str> {
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
+    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
 /// The sample events of `events/` go through the real binary, and the stored envelope holds exactly
@@ -242,11 +235,7 @@ async fn every_sample_event_is_stored_whole() {
         assert_eq!(envelope.method, method.as_str().unwrap(), "{shape}");
         assert_eq!(envelope.id, id.as_str().unwrap(), "{shape}");
         assert_eq!(envelope.source_ip.as_deref(), ip.as_str(), "{shape}");
-        let path = if rest {
-            &event["path"]
-        } else {
-            &event["rawPath"]
-        };
+        let path = if rest { &event["path"] } else { &event["rawPath"] };
         assert_eq!(envelope.path, path.as_str().unwrap(), "{shape}");
 
         let body = stack.body_of(&envelope).await;
@@ -285,29 +274,21 @@ async fn every_sample_event_is_stored_whole() {
     // The specific promises of the shapes: repeats in REST API multi-value maps, the raw query string
     // of HTTP APIs, folded headers kept folded, cookies.
     let rest = {
-        stack
-            .invoke(&sample_event("enqueue-github-push-restapi.json"))
-            .await;
+        stack.invoke(&sample_event("enqueue-github-push-restapi.json")).await;
         stack.envelopes(&stack.mailbox_url, 1).await.remove(0)
     };
     assert_eq!(
         headers_named(&rest, "via"),
         ["1.1 proxy-a.example.net", "1.1 proxy-b.example.net"]
     );
-    assert_eq!(
-        rest.query,
-        pairs(&[("source", "github"), ("source", "mirror")])
-    );
+    assert_eq!(rest.query, pairs(&[("source", "github"), ("source", "mirror")]));
     let get = {
         stack
             .invoke(&sample_event("enqueue-get-repeated-query-httpapi.json"))
             .await;
         stack.envelopes(&stack.mailbox_url, 1).await.remove(0)
     };
-    assert_eq!(
-        get.query,
-        pairs(&[("token", "abc"), ("job", "build"), ("job", "test")])
-    );
+    assert_eq!(get.query, pairs(&[("token", "abc"), ("job", "build"), ("job", "test")]));
     assert_eq!(headers_named(&get, "x-custom"), ["one,two"]);
     assert_eq!(headers_named(&get, "cookie"), ["a=1; b=2"]);
 }
@@ -333,19 +314,10 @@ async fn http_post_keeps_every_header_both_query_values_and_the_exact_body() {
     let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
     assert_eq!(envelope.method, "POST");
     assert_eq!(envelope.path, "/hooks/github");
-    assert_eq!(
-        envelope.query,
-        pairs(&[("job", "a"), ("job", "b c"), ("token", "t")])
-    );
-    assert_eq!(
-        headers_named(&envelope, "x-custom-thing"),
-        ["value, with comma"]
-    );
+    assert_eq!(envelope.query, pairs(&[("job", "a"), ("job", "b c"), ("token", "t")]));
+    assert_eq!(headers_named(&envelope, "x-custom-thing"), ["value, with comma"]);
     assert_eq!(headers_named(&envelope, "x-github-delivery"), ["d-1"]);
-    assert_eq!(
-        envelope.body.as_deref().map(str::as_bytes),
-        Some(body.as_slice())
-    );
+    assert_eq!(envelope.body.as_deref().map(str::as_bytes), Some(body.as_slice()));
 
     let message = &stack.aws.drain(&stack.mailbox_url, 0, WAIT).await;
     assert!(message.is_empty());
@@ -372,9 +344,7 @@ async fn binary_bodies_round_trip_byte_for_byte() {
 #[tokio::test]
 async fn message_attributes_carry_route_content_type_and_delivery_id() {
     let stack = Stack::start(Options::default()).await;
-    stack
-        .invoke(&sample_event("enqueue-github-push-httpapi.json"))
-        .await;
+    stack.invoke(&sample_event("enqueue-github-push-httpapi.json")).await;
     let messages = stack.aws.drain(&stack.mailbox_url, 1, WAIT).await;
     let attributes = messages[0].message_attributes().expect("attributes");
     let value = |name: &str| attributes[name].string_value().unwrap().to_owned();
@@ -391,9 +361,7 @@ async fn message_attributes_carry_route_content_type_and_delivery_id() {
 #[tokio::test]
 async fn a_300_kb_body_goes_to_the_bucket_with_a_claim_check() {
     let stack = Stack::start(Options::default()).await;
-    let body: Vec<u8> = (0..300_000)
-        .map(|i| b"abcdefghijklmnopqrstuvwxyz\n"[i % 27])
-        .collect();
+    let body: Vec<u8> = (0..300_000).map(|i| b"abcdefghijklmnopqrstuvwxyz\n"[i % 27]).collect();
     let (status, answer, _) = stack
         .http(
             reqwest::Method::POST,
@@ -424,10 +392,7 @@ async fn oversize_bodies_are_refused_with_413_and_nothing_is_stored() {
         .http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1001])
         .await;
     assert_eq!(status, 413, "{answer}");
-    assert!(
-        answer["error"].as_str().unwrap().contains("at most 1000"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("at most 1000"), "{answer}");
     assert!(answer["request_id"].is_string());
     let (status, _, _) = stack
         .http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1000])
@@ -491,10 +456,7 @@ async fn fan_out_stores_the_same_envelope_in_every_queue_of_the_route() {
         )
         .await;
     assert_eq!(status, 202);
-    assert_eq!(
-        stack.envelopes(&stack.mailbox_url, 1).await[0].route,
-        "jenkins"
-    );
+    assert_eq!(stack.envelopes(&stack.mailbox_url, 1).await[0].route, "jenkins");
     stack.assert_queue_empty(&stack.audit_url).await;
 }
 
@@ -505,15 +467,10 @@ async fn wrong_method_is_405_and_unknown_route_is_404_and_neither_is_stored() {
         ..Options::default()
     })
     .await;
-    let (status, answer, headers) = stack
-        .http(reqwest::Method::GET, "/hooks/github", &[], Vec::new())
-        .await;
+    let (status, answer, headers) = stack.http(reqwest::Method::GET, "/hooks/github", &[], Vec::new()).await;
     assert_eq!(status, 405, "{answer}");
     assert_eq!(headers["allow"], "POST");
-    assert!(
-        answer["error"].as_str().unwrap().contains("GET"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("GET"), "{answer}");
 
     let (status, answer, _) = stack
         .http(reqwest::Method::POST, "/hooks/unknown", &[], b"{}".to_vec())
@@ -540,19 +497,11 @@ async fn fifo_queues_get_the_route_as_group_and_the_delivery_id_as_deduplication
     let headers = [("x-github-delivery", "delivery-42")];
     for _ in 0..2 {
         let (status, answer, _) = stack
-            .http(
-                reqwest::Method::POST,
-                "/hooks/github",
-                &headers,
-                b"{}".to_vec(),
-            )
+            .http(reqwest::Method::POST, "/hooks/github", &headers, b"{}".to_vec())
             .await;
         assert_eq!(status, 202, "{answer}");
     }
-    let messages = stack
-        .aws
-        .drain(&stack.mailbox_url, 2, Duration::from_secs(3))
-        .await;
+    let messages = stack.aws.drain(&stack.mailbox_url, 2, Duration::from_secs(3)).await;
     assert_eq!(messages.len(), 1, "the redelivery is deduplicated by SQS");
     let system = messages[0].attributes().unwrap();
     use aws_sdk_sqs::types::MessageSystemAttributeName as Name;
@@ -572,14 +521,8 @@ async fn sqs_down_answers_5xx_so_the_sender_retries_and_the_function_survives() 
         .http(reqwest::Method::POST, "/hooks/x", &[], b"during".to_vec())
         .await;
     assert!(status == 502 || status == 503, "{status} {answer}");
-    assert!(
-        answer["error"].as_str().unwrap().contains("queue mailbox"),
-        "{answer}"
-    );
-    assert!(
-        stack.function.is_running(),
-        "the function must survive an outage"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("queue mailbox"), "{answer}");
+    assert!(stack.function.is_running(), "the function must survive an outage");
     assert!(
         stack.function.logs().contains("dependency failed"),
         "{}",
@@ -608,9 +551,7 @@ async fn malformed_events_are_refused_without_killing_the_function() {
     let (status, answer) = stack.invoke(&bad_base64).await;
     assert_eq!(status, 400, "{answer}");
 
-    let (status, _) = stack
-        .invoke(&sample_event("enqueue-github-push-httpapi.json"))
-        .await;
+    let (status, _) = stack.invoke(&sample_event("enqueue-github-push-httpapi.json")).await;
     assert_eq!(status, 202, "the function still serves after bad input");
     assert!(stack.function.is_running());
     assert_eq!(stack.envelopes(&stack.mailbox_url, 1).await.len(), 1);
@@ -627,10 +568,7 @@ async fn cargo_lambda_invoke_with_a_sample_event_file() {
     );
     assert!(ok, "{output}");
     assert!(output.contains("\"statusCode\":202"), "{output}");
-    assert_eq!(
-        stack.envelopes(&stack.mailbox_url, 1).await[0].route,
-        "mailbox"
-    );
+    assert_eq!(stack.envelopes(&stack.mailbox_url, 1).await[0].route, "mailbox");
 }
 
 #[tokio::test]
@@ -642,16 +580,8 @@ async fn a_function_without_its_queue_url_refuses_to_start() {
         Path::new(env!("CARGO_BIN_EXE_enqueue")),
         &local_aws_env("http://127.0.0.1:9"),
     );
-    let deadline = std::time::Instant::now() + WAIT;
-    while function.is_running() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(!function.is_running(), "the function should exit at init");
-    assert!(
-        function.logs().contains("HOOKBOX_QUEUE_MAILBOX"),
-        "{}",
-        function.logs()
-    );
+    assert!(function.exits_within(WAIT), "the function should exit at init");
+    assert!(function.logs().contains("HOOKBOX_QUEUE_MAILBOX"), "{}", function.logs());
 }
 
 /// With no routes file every delivery is stored, but probes such as OPTIONS (a CORS preflight) are not.
@@ -664,4 +594,151 @@ async fn the_default_route_answers_405_to_probes() {
     assert_eq!(status, 405, "{answer}");
     assert_eq!(headers["allow"], "GET, POST, PUT, PATCH, DELETE");
     stack.assert_queue_empty(&stack.mailbox_url).await;
+}
+
+fn validated() -> Value {
+    json!({"routes": [
+        {"name": "github", "path": "/hooks/github", "methods": ["POST"], "queues": ["mailbox"],
+         "content_types": ["application/json"],
+         "signature": {"type": "github", "secret": "github"},
+         "headers": {"x-github-event": "^(push|ping)$"},
+         "attributes": {"routing-key": "event.{header:x-github-event}.{route}"}},
+        {"name": "jenkins", "path": "/hooks/jenkins/*", "methods": ["GET", "POST"], "queues": ["mailbox"],
+         "token": {"in": "query", "name": "token", "secret": "jenkins"}},
+        {"name": "secret-path", "path": "/hooks/{token}", "queues": ["mailbox"],
+         "token": {"in": "path", "secret": "jenkins"}}
+    ]})
+}
+
+fn validated_options() -> Options {
+    Options {
+        routes: Some(validated()),
+        env: vec![
+            ("HOOKBOX_SECRET_GITHUB", "hookbox-test-secret".into()),
+            ("HOOKBOX_SECRET_JENKINS", r#"["old-token", "new-token"]"#.into()),
+        ],
+        ..Options::default()
+    }
+}
+
+/// The sample GitHub push (signed with the documented test secret) passes every rule; a forged one,
+/// a wrong event, a wrong content type and a missing token are refused with the rule named, logged
+/// without the secret, and nothing is stored.
+#[tokio::test]
+async fn route_rules_admit_the_signed_push_and_refuse_the_rest() {
+    let stack = Stack::start(validated_options()).await;
+    let event = sample_event("enqueue-github-push-httpapi.json");
+    let (status, answer) = stack.invoke(&event).await;
+    assert_eq!(status, 202, "{answer}");
+    let messages = stack.aws.drain(&stack.mailbox_url, 1, WAIT).await;
+    let attributes = messages[0].message_attributes().unwrap();
+    assert_eq!(attributes["routing-key"].string_value(), Some("event.push.github"));
+
+    let mut forged = event.clone();
+    forged["body"] = json!(event["body"].as_str().unwrap().replace("main", "evil"));
+    let mut wrong_event = event.clone();
+    wrong_event["headers"]["x-github-event"] = json!("issues");
+    let mut wrong_type = event.clone();
+    wrong_type["headers"]["content-type"] = json!("text/plain");
+    let mut unsigned = event.clone();
+    unsigned["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("x-hub-signature-256");
+    for (case, status, rule) in [
+        (forged, 401, "signature"),
+        (unsigned, 401, "signature"),
+        (wrong_event, 400, "headers.x-github-event"),
+        (wrong_type, 415, "content_types"),
+    ] {
+        let (got, answer) = stack.invoke(&case).await;
+        assert_eq!((got, answer["rule"].as_str()), (status, Some(rule)), "{answer}");
+    }
+    let (status, answer, _) = stack
+        .http(reqwest::Method::GET, "/hooks/jenkins/job?token=nope", &[], Vec::new())
+        .await;
+    assert_eq!((status, answer["rule"].as_str()), (401, Some("token")), "{answer}");
+
+    stack.assert_queue_empty(&stack.mailbox_url).await;
+    let logs = stack.function.logs();
+    assert!(
+        logs.contains("\"rule\":\"signature\"") && logs.contains("rejected"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("hookbox-test-secret") && !logs.contains("new-token"),
+        "a secret reached the logs"
+    );
+}
+
+/// A token that the route does not store is taken out of the envelope, wherever it was.
+#[tokio::test]
+async fn tokens_are_checked_in_query_and_path_and_not_stored() {
+    let stack = Stack::start(validated_options()).await;
+    let (status, answer, _) = stack
+        .http(
+            reqwest::Method::POST,
+            "/hooks/jenkins/build?job=a&token=old-token",
+            &[],
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/new-token", &[], b"{}".to_vec())
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    let envelopes = stack.envelopes(&stack.mailbox_url, 2).await;
+    let by_route = |name: &str| {
+        envelopes
+            .iter()
+            .find(|envelope| envelope.route == name)
+            .expect("stored")
+    };
+    assert_eq!(by_route("jenkins").query, pairs(&[("job", "a")]));
+    assert_eq!(by_route("secret-path").path, "/hooks/{token}");
+    let (status, _, _) = stack
+        .http(reqwest::Method::POST, "/hooks/wrong-token", &[], b"{}".to_vec())
+        .await;
+    assert_eq!(status, 401);
+}
+
+/// The same secrets from a Secrets Manager secret instead of the environment.
+#[tokio::test]
+async fn route_secrets_can_come_from_secrets_manager() {
+    let stack = Stack::start(Options {
+        secret_store: Some(r#"{"github": "hookbox-test-secret", "jenkins": ["old-token", "new-token"]}"#),
+        env: Vec::new(),
+        ..validated_options()
+    })
+    .await;
+    let (status, answer) = stack.invoke(&sample_event("enqueue-github-push-httpapi.json")).await;
+    assert_eq!(status, 202, "{answer}");
+    let (status, _, _) = stack
+        .http(
+            reqwest::Method::GET,
+            "/hooks/jenkins/x?token=new-token",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let (status, _, _) = stack
+        .http(reqwest::Method::GET, "/hooks/jenkins/x?token=bad", &[], Vec::new())
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_route_whose_secret_is_not_set_refuses_to_start() {
+    let emulator = Emulator::start();
+    let dir = TempDir::new();
+    let routes = dir.path().join("routes.json");
+    std::fs::write(&routes, validated().to_string()).unwrap();
+    let mut env = local_aws_env("http://127.0.0.1:9");
+    env.push(("HOOKBOX_QUEUE_MAILBOX".into(), "http://127.0.0.1:9/q".into()));
+    env.push(("HOOKBOX_ROUTES_FILE".into(), routes.display().to_string()));
+    let mut function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &env);
+    assert!(function.exits_within(WAIT), "the function should exit at init");
+    assert!(function.logs().contains("HOOKBOX_SECRET_GITHUB"), "{}", function.logs());
 }
