@@ -14,12 +14,7 @@ use tokio::sync::watch;
 #[command(name = "hookbox", version, about = "hookbox: webhook mailbox tools")]
 struct Cli {
     /// Log format: text for a terminal, json for a log collector.
-    #[arg(
-        long,
-        global = true,
-        env = "HOOKBOX_LOG_FORMAT",
-        default_value = "text"
-    )]
+    #[arg(long, global = true, env = "HOOKBOX_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
 
     #[command(subcommand)]
@@ -70,8 +65,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
 fn shutdown_signal() -> watch::Receiver<bool> {
     let (sender, receiver) = watch::channel(false);
     tokio::spawn(async move {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM can be handled");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM can be handled");
         let name = tokio::select! {
             _ = tokio::signal::ctrl_c() => "SIGINT",
             _ = term.recv() => "SIGTERM",

@@ -61,16 +61,11 @@ fn request(seq: usize) -> Sent {
         ),
         2 => (
             "application/octet-stream",
-            (0..(seq % 97 + 3))
-                .map(|i| (255 - (i + seq) % 256) as u8)
-                .collect(),
+            (0..(seq % 97 + 3)).map(|i| (255 - (i + seq) % 256) as u8).collect(),
         ),
         3 => ("text/plain; charset=utf-8", Vec::new()),
         4 => ("application/json", b"[]".to_vec()),
-        _ => (
-            "application/xml",
-            format!("<seq>{seq}</seq>\r\n").into_bytes(),
-        ),
+        _ => ("application/xml", format!("<seq>{seq}</seq>\r\n").into_bytes()),
     };
     let mut headers = vec![
         ("content-type".to_owned(), content_type.to_owned()),
@@ -120,22 +115,14 @@ fn start_relay(moto: &Moto, queue: &str, target: &Target) -> Service {
         .envs(local_aws_env(&moto.endpoint()))
         .args(["--log-format", "json", "relay", "--queue-url", queue])
         .args(["--target", &target.url("/relay")])
-        .args([
-            "--append-path",
-            "--concurrency",
-            "16",
-            "--timeout",
-            RELAY_TIMEOUT,
-        ])
+        .args(["--append-path", "--concurrency", "16", "--timeout", RELAY_TIMEOUT])
         .args(["--visibility-timeout", "2s", "--wait", "1s"])
         .args(["--retry-delay", "1s", "--max-retry-delay", "2s"]);
     Service::spawn("relay", command)
 }
 
 fn decoded(query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
+    form_urlencoded::parse(query.as_bytes()).into_owned().collect()
 }
 
 /// Headers grouped by name, values in arrival order: what HTTP promises to keep.
@@ -161,9 +148,7 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
     let enqueue = workspace_binary("enqueue", "enqueue");
     let moto = Moto::start();
     let aws = LocalAws::new(&moto.endpoint()).await;
-    let (queue, dlq) = aws
-        .create_queue_with_dlq("mailbox", 262_144, MAX_RECEIVE_COUNT)
-        .await;
+    let (queue, dlq) = aws.create_queue_with_dlq("mailbox", 262_144, MAX_RECEIVE_COUNT).await;
     aws.create_bucket(BUCKET).await;
     let mut env = local_aws_env(&moto.endpoint());
     env.push(("HOOKBOX_QUEUE_MAILBOX".into(), queue.clone()));
@@ -249,11 +234,9 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
             .collect();
         accepted.len() == REQUESTS
     };
-    wait_until(
-        Duration::from_secs(120),
-        "every request to be delivered",
-        async || delivered_all(),
-    )
+    wait_until(Duration::from_secs(120), "every request to be delivered", async || {
+        delivered_all()
+    })
     .await;
     wait_until(
         Duration::from_secs(60),
@@ -264,10 +247,7 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
     relay.signal("TERM");
     let status = relay.wait_exit(Duration::from_secs(15));
     let logs = relay.output();
-    assert!(
-        status.success(),
-        "the relay must exit 0 on SIGTERM: {status}\n{logs}"
-    );
+    assert!(status.success(), "the relay must exit 0 on SIGTERM: {status}\n{logs}");
 
     // Every request arrived at least once with its exact method, path, query, headers and body.
     let received = target.received();
@@ -308,20 +288,13 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
             let length = got_headers.remove("content-length");
             assert_eq!(got_headers, expected, "request {seq}: headers differ");
             if !sent.body.is_empty() {
-                assert_eq!(
-                    length,
-                    Some(vec![sent.body.len().to_string()]),
-                    "request {seq}"
-                );
+                assert_eq!(length, Some(vec![sent.body.len().to_string()]), "request {seq}");
             }
         }
     }
 
     // The target really failed every third first attempt, and those were retried.
-    let failed: Vec<&Received> = received
-        .iter()
-        .filter(|r| r.answer != Answer::Status(200))
-        .collect();
+    let failed: Vec<&Received> = received.iter().filter(|r| r.answer != Answer::Status(200)).collect();
     let expected_failures = (0..REQUESTS).filter(|seq| seq % 3 == 0).count();
     assert_eq!(failed.len(), expected_failures);
     for kind in [Answer::Status(500), Answer::Reset, Answer::Stall(STALL)] {
@@ -329,11 +302,7 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
     }
 
     // Nothing is left in the queue; the dead-letter queue holds exactly the poison.
-    assert_eq!(
-        aws.depth(&queue).await,
-        (0, 0),
-        "messages left in the mailbox"
-    );
+    assert_eq!(aws.depth(&queue).await, (0, 0), "messages left in the mailbox");
     let dead: Vec<String> = aws
         .drain(&dlq, poison.len() + 1, Duration::from_secs(3))
         .await
@@ -350,9 +319,7 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
     // request means the target sees it again. Counted and reported; the target must deduplicate.
     let mut arrivals: BTreeMap<&str, usize> = BTreeMap::new();
     for request in &received {
-        *arrivals
-            .entry(request.header_values("x-test-seq")[0])
-            .or_default() += 1;
+        *arrivals.entry(request.header_values("x-test-seq")[0]).or_default() += 1;
     }
     let seen_more_than_once = arrivals.values().filter(|&&n| n > 1).count();
     let accepted_twice: usize = accepted.values().map(|d| d.len() - 1).sum();
@@ -370,10 +337,7 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
     );
 
     // One structured line per delivery, and a summary on exit whose counters match the lines.
-    let lines: Vec<serde_json::Value> = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    let lines: Vec<serde_json::Value> = logs.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     let count = |text: &str| {
         lines
             .iter()

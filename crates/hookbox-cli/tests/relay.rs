@@ -84,10 +84,7 @@ fn help_documents_every_option_with_its_environment_variable() {
     let options: Vec<&String> = blocks.iter().filter(|b| !b.contains("--help")).collect();
     assert_eq!(options.len(), 18, "{help}");
     for block in options {
-        assert!(
-            block.contains("[env: HOOKBOX_"),
-            "no environment variable: {block}"
-        );
+        assert!(block.contains("[env: HOOKBOX_"), "no environment variable: {block}");
     }
     for option in [
         "--queue-url",
@@ -144,22 +141,10 @@ async fn once_dry_run_and_filters_replay_only_what_was_asked() {
         sha256: hex::encode(Sha256::digest(&big)),
     });
     let bodies = vec![
-        envelope(
-            "gh-1",
-            "github",
-            "application/json; charset=utf-8",
-            b"{\"a\":1}",
-        )
-        .to_json(),
+        envelope("gh-1", "github", "application/json; charset=utf-8", b"{\"a\":1}").to_json(),
         claim.to_json(),
         envelope("gl-1", "gitlab", "application/json", b"{}").to_json(),
-        envelope(
-            "gh-form",
-            "github",
-            "application/x-www-form-urlencoded",
-            b"a=1",
-        )
-        .to_json(),
+        envelope("gh-form", "github", "application/x-www-form-urlencoded", b"a=1").to_json(),
     ];
     aws.send_all(&queue, &bodies).await;
 
@@ -195,21 +180,14 @@ async fn once_dry_run_and_filters_replay_only_what_was_asked() {
     };
 
     let mut dry = relay(&moto, &common(&["--dry-run"]));
-    assert!(
-        dry.wait_exit(Duration::from_secs(30)).success(),
-        "{}",
-        dry.output()
-    );
+    assert!(dry.wait_exit(Duration::from_secs(30)).success(), "{}", dry.output());
     let printed: Vec<serde_json::Value> = dry
         .output()
         .lines()
         .filter(|line| line.starts_with('{'))
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    let mut ids: Vec<&str> = printed
-        .iter()
-        .map(|line| line["id"].as_str().unwrap())
-        .collect();
+    let mut ids: Vec<&str> = printed.iter().map(|line| line["id"].as_str().unwrap()).collect();
     ids.sort();
     assert_eq!(ids, ["big", "gh-1"], "{}", dry.output());
     let gh = printed.iter().find(|line| line["id"] == "gh-1").unwrap();
@@ -222,16 +200,9 @@ async fn once_dry_run_and_filters_replay_only_what_was_asked() {
     // The dry run left everything in the queue; wait until it is visible again.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut real = relay(&moto, &common(&[]));
-    assert!(
-        real.wait_exit(Duration::from_secs(30)).success(),
-        "{}",
-        real.output()
-    );
+    assert!(real.wait_exit(Duration::from_secs(30)).success(), "{}", real.output());
     let mut received = target.received();
-    received.sort_by(|a, b| {
-        a.header_values("x-delivery")
-            .cmp(&b.header_values("x-delivery"))
-    });
+    received.sort_by(|a, b| a.header_values("x-delivery").cmp(&b.header_values("x-delivery")));
     assert_eq!(received.len(), 2, "{}", real.output());
     assert_eq!(received[0].header_values("x-delivery"), ["big"]);
     assert_eq!(received[0].body, big);
@@ -278,29 +249,17 @@ async fn sigterm_finishes_the_delivery_under_way_and_exits_0() {
             "10s",
         ]),
     );
-    aws.send_all(
-        &queue,
-        &[envelope("slow", "github", "text/plain", b"x").to_json()],
-    )
-    .await;
-    wait_until(
-        Duration::from_secs(20),
-        "the delivery to start",
-        async || target.count() == 1,
-    )
+    aws.send_all(&queue, &[envelope("slow", "github", "text/plain", b"x").to_json()])
+        .await;
+    wait_until(Duration::from_secs(20), "the delivery to start", async || {
+        target.count() == 1
+    })
     .await;
     service.signal("TERM");
     let status = service.wait_exit(Duration::from_secs(15));
     let logs = service.output();
     assert!(status.success(), "{status}: {logs}");
-    assert!(
-        logs.contains("SIGTERM") && logs.contains("delivered=1"),
-        "{logs}"
-    );
-    assert_eq!(
-        target.count(),
-        1,
-        "the message was handed out twice: {logs}"
-    );
+    assert!(logs.contains("SIGTERM") && logs.contains("delivered=1"), "{logs}");
+    assert_eq!(target.count(), 1, "the message was handed out twice: {logs}");
     assert_eq!(aws.depth(&queue).await, (0, 0), "{logs}");
 }

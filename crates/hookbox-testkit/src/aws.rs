@@ -85,15 +85,9 @@ impl LocalAws {
         max_message_bytes: usize,
         max_receive_count: u32,
     ) -> (String, String) {
-        let dlq_url = self
-            .create_queue(&format!("{name}-dlq"), max_message_bytes)
-            .await;
-        let dlq_arn = self
-            .queue_attribute(&dlq_url, QueueAttributeName::QueueArn)
-            .await;
-        let policy = format!(
-            r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":{max_receive_count}}}"#
-        );
+        let dlq_url = self.create_queue(&format!("{name}-dlq"), max_message_bytes).await;
+        let dlq_arn = self.queue_attribute(&dlq_url, QueueAttributeName::QueueArn).await;
+        let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":{max_receive_count}}}"#);
         let url = self.create_queue(name, max_message_bytes).await;
         self.sqs
             .set_queue_attributes()

@@ -92,11 +92,7 @@ impl Service {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!(
-            "{} did not exit within {limit:?}:\n{}",
-            self.name,
-            self.output()
-        );
+        panic!("{} did not exit within {limit:?}:\n{}", self.name, self.output());
     }
 
     /// Stops the process and waits for it.

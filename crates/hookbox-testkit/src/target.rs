@@ -68,11 +68,8 @@ impl Target {
     /// `answer` field is not set yet) and is called in arrival order. The server runs on its own
     /// thread and runtime, so a test that blocks (waiting for a process) does not stall it.
     pub fn start(decide: impl Fn(&Received) -> Answer + Send + Sync + 'static) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("the loopback interface has free ports");
-        listener
-            .set_nonblocking(true)
-            .expect("a non-blocking socket");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("the loopback interface has free ports");
+        listener.set_nonblocking(true).expect("a non-blocking socket");
         let port = listener.local_addr().expect("a bound address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let decide: Arc<Decide> = Arc::new(decide);

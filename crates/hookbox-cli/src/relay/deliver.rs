@@ -74,9 +74,7 @@ impl Deliverer {
                     Outcome::Refused(status)
                 }
             }
-            Err(error) if error.is_timeout() => {
-                Outcome::Failed(format!("no answer within {:?}", self.timeout))
-            }
+            Err(error) if error.is_timeout() => Outcome::Failed(format!("no answer within {:?}", self.timeout)),
             Err(error) => Outcome::Failed(chain(&error)),
         }
     }

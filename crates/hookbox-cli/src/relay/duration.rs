@@ -5,9 +5,7 @@ use std::time::Duration;
 /// Parses a human duration; the error names the accepted forms.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let bad = || format!("{text:?} is not a duration (examples: 500ms, 30s, 5m, 2h)");
     let number: u64 = number.parse().map_err(|_| bad())?;

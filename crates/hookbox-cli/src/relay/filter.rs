@@ -15,9 +15,7 @@ impl Filter {
         let type_ok = self.content_types.is_empty()
             || content_type.is_some_and(|value| {
                 let media = media_type(value);
-                self.content_types
-                    .iter()
-                    .any(|wanted| media_type(wanted) == media)
+                self.content_types.iter().any(|wanted| media_type(wanted) == media)
             });
         route_ok && type_ok
     }
@@ -25,12 +23,7 @@ impl Filter {
 
 /// `Application/JSON; charset=utf-8` → `application/json`.
 fn media_type(value: &str) -> String {
-    value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
+    value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
 #[cfg(test)]

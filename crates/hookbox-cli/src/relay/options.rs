@@ -171,8 +171,8 @@ fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue), String> {
         .ok_or_else(|| format!("{text:?} is not \"Name: value\""))?;
     let name = HeaderName::from_bytes(name.trim().as_bytes())
         .map_err(|_| format!("{:?} is not a header name", name.trim()))?;
-    let value = HeaderValue::from_str(value.trim())
-        .map_err(|_| format!("the value of {name} is not a valid header value"))?;
+    let value =
+        HeaderValue::from_str(value.trim()).map_err(|_| format!("the value of {name} is not a valid header value"))?;
     Ok((name, value))
 }
 
@@ -208,11 +208,7 @@ mod tests {
     #[test]
     fn targets_must_be_http_urls() {
         assert!(parse_target("https://jenkins.local/generic-webhook-trigger/invoke").is_ok());
-        assert!(
-            parse_target("ftp://x/")
-                .unwrap_err()
-                .contains("http or https")
-        );
+        assert!(parse_target("ftp://x/").unwrap_err().contains("http or https"));
         assert!(parse_target("jenkins.local").is_err());
     }
 

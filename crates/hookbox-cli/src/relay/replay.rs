@@ -50,35 +50,26 @@ pub enum ReplayError {
 impl ReplayPolicy {
     /// The request to send for `envelope`.
     pub fn plan(&self, envelope: &Envelope) -> Result<Replay, ReplayError> {
-        let method = Method::from_bytes(envelope.method.as_bytes())
-            .map_err(|_| ReplayError::Method(envelope.method.clone()))?;
+        let method =
+            Method::from_bytes(envelope.method.as_bytes()).map_err(|_| ReplayError::Method(envelope.method.clone()))?;
         let url = self.url(&envelope.path, &envelope.query);
         let mut headers = HeaderMap::new();
         for (name, value) in &envelope.headers {
             if !self.forwards(name) {
                 continue;
             }
-            let name_parsed = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| ReplayError::HeaderName(name.clone()))?;
-            if self
-                .extra_headers
-                .iter()
-                .any(|(extra, _)| *extra == name_parsed)
-            {
+            let name_parsed =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| ReplayError::HeaderName(name.clone()))?;
+            if self.extra_headers.iter().any(|(extra, _)| *extra == name_parsed) {
                 continue;
             }
-            let value =
-                HeaderValue::from_str(value).map_err(|_| ReplayError::HeaderValue(name.clone()))?;
+            let value = HeaderValue::from_str(value).map_err(|_| ReplayError::HeaderValue(name.clone()))?;
             headers.append(name_parsed, value);
         }
         for (name, value) in &self.extra_headers {
             headers.append(name.clone(), value.clone());
         }
-        Ok(Replay {
-            method,
-            url,
-            headers,
-        })
+        Ok(Replay { method, url, headers })
     }
 
     /// Whether a stored header travels to the target.
@@ -119,9 +110,7 @@ mod tests {
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     fn envelope(headers: &[(&str, &str)]) -> Envelope {
@@ -143,12 +132,8 @@ mod tests {
 
     #[test]
     fn target_path_replaces_the_received_one_by_default() {
-        let url = policy("https://jenkins.local/generic-webhook-trigger/invoke")
-            .url("/hooks/github", &[]);
-        assert_eq!(
-            url.as_str(),
-            "https://jenkins.local/generic-webhook-trigger/invoke"
-        );
+        let url = policy("https://jenkins.local/generic-webhook-trigger/invoke").url("/hooks/github", &[]);
+        assert_eq!(url.as_str(), "https://jenkins.local/generic-webhook-trigger/invoke");
     }
 
     #[test]
@@ -174,21 +159,13 @@ mod tests {
         let decoded: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         assert_eq!(
             decoded,
-            pairs(&[
-                ("token", "secret"),
-                ("job", "b"),
-                ("job", "a c"),
-                ("q", "☃&=")
-            ])
+            pairs(&[("token", "secret"), ("job", "b"), ("job", "a c"), ("q", "☃&=")])
         );
     }
 
     #[test]
     fn no_query_means_no_question_mark() {
-        assert_eq!(
-            policy("http://ci.local/x").url("/y", &[]).as_str(),
-            "http://ci.local/x"
-        );
+        assert_eq!(policy("http://ci.local/x").url("/y", &[]).as_str(), "http://ci.local/x");
     }
 
     #[test]
@@ -234,10 +211,7 @@ mod tests {
             HeaderValue::from_static("Bearer internal"),
         )];
         let plan = p
-            .plan(&envelope(&[
-                ("authorization", "Bearer outside"),
-                ("a", "1"),
-            ]))
+            .plan(&envelope(&[("authorization", "Bearer outside"), ("a", "1")]))
             .unwrap();
         let auth: Vec<_> = plan.headers.get_all("authorization").iter().collect();
         assert_eq!(auth, ["Bearer internal"]);

@@ -173,10 +173,7 @@ impl Relay {
                 return;
             }
         };
-        if !self
-            .filter
-            .accepts(&envelope.route, envelope.header("content-type"))
-        {
+        if !self.filter.accepts(&envelope.route, envelope.header("content-type")) {
             self.stats.skipped();
             tracing::debug!(id = %envelope.id, route = %envelope.route, "filtered out; left in the queue");
             return;
@@ -186,9 +183,7 @@ impl Relay {
             return;
         }
         let started = Instant::now();
-        let outcome = self
-            .keep_hidden(&received, self.deliverer.deliver(&envelope))
-            .await;
+        let outcome = self.keep_hidden(&received, self.deliverer.deliver(&envelope)).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         let (id, route, attempt) = (&envelope.id, &envelope.route, received.attempt);
         match outcome {
