@@ -19,11 +19,12 @@ use hookbox_testkit::target::{Answer, Received, Target};
 use hookbox_testkit::workspace_binary;
 
 const REQUESTS: usize = 1000;
-const MAX_RECEIVE_COUNT: u32 = 6;
+/// Generous, so that a loaded CI machine's slow answers never push a good request into the DLQ.
+const MAX_RECEIVE_COUNT: u32 = 8;
 const BUCKET: &str = "hookbox-bodies";
 /// The relay gives up on a request after this long; stalls last longer.
-const RELAY_TIMEOUT: &str = "1s";
-const STALL: Duration = Duration::from_millis(1500);
+const RELAY_TIMEOUT: &str = "2s";
+const STALL: Duration = Duration::from_secs(3);
 
 /// One request as the test sent it.
 struct Sent {
@@ -178,7 +179,7 @@ async fn a_thousand_requests_survive_a_flaky_target_and_a_relay_crash() {
     let crash = async {
         let mut first_relay = first_relay;
         wait_until(
-            Duration::from_secs(60),
+            Duration::from_secs(180),
             "the first relay to make 300 attempts",
             async || target.count() >= 300,
         )
