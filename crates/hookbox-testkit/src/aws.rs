@@ -77,6 +77,95 @@ impl LocalAws {
         output.queue_url.expect("a created queue has a URL")
     }
 
+    /// Creates `name` with a dead-letter queue `name-dlq` that takes messages received more than
+    /// `max_receive_count` times, as the SAM template does; returns both URLs.
+    pub async fn create_queue_with_dlq(
+        &self,
+        name: &str,
+        max_message_bytes: usize,
+        max_receive_count: u32,
+    ) -> (String, String) {
+        let dlq_url = self.create_queue(&format!("{name}-dlq"), max_message_bytes).await;
+        let dlq_arn = self.queue_attribute(&dlq_url, QueueAttributeName::QueueArn).await;
+        let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":{max_receive_count}}}"#);
+        let url = self.create_queue(name, max_message_bytes).await;
+        self.sqs
+            .set_queue_attributes()
+            .queue_url(&url)
+            .attributes(QueueAttributeName::RedrivePolicy, policy)
+            .send()
+            .await
+            .expect("moto sets the redrive policy");
+        (url, dlq_url)
+    }
+
+    async fn queue_attribute(&self, queue_url: &str, name: QueueAttributeName) -> String {
+        let output = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(name.clone())
+            .send()
+            .await
+            .expect("moto reads queue attributes");
+        output
+            .attributes
+            .and_then(|mut attributes| attributes.remove(&name))
+            .expect("the attribute is set")
+    }
+
+    /// Messages in a queue: (visible, received but not yet deleted or released).
+    pub async fn depth(&self, queue_url: &str) -> (u64, u64) {
+        let count = |name| async move {
+            self.queue_attribute(queue_url, name)
+                .await
+                .parse::<u64>()
+                .expect("a count")
+        };
+        (
+            count(QueueAttributeName::ApproximateNumberOfMessages).await,
+            count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible).await,
+        )
+    }
+
+    /// Sends message bodies in batches of ten.
+    pub async fn send_all(&self, queue_url: &str, bodies: &[String]) {
+        for chunk in bodies.chunks(10) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(index, body)| {
+                    aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                        .id(index.to_string())
+                        .message_body(body)
+                        .build()
+                        .expect("id and body are set")
+                })
+                .collect();
+            let output = self
+                .sqs
+                .send_message_batch()
+                .queue_url(queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .expect("moto sends");
+            assert!(output.failed.is_empty(), "{:?}", output.failed);
+        }
+    }
+
+    /// Stores an object.
+    pub async fn put_object(&self, bucket: &str, key: &str, bytes: Vec<u8>) {
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(bytes.into())
+            .send()
+            .await
+            .expect("moto stores objects");
+    }
+
     pub async fn create_bucket(&self, name: &str) {
         self.s3
             .create_bucket()

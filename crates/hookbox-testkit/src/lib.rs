@@ -1,6 +1,7 @@
 //! Real local stand-ins for integration tests: a moto server for SQS and S3, the `cargo lambda`
-//! runtime emulator, and the function binaries running under it. Nothing here mocks AWS: the tests
-//! talk to real servers on 127.0.0.1, and every wait is bounded.
+//! runtime emulator, the function binaries running under it, and an HTTP target that records what it
+//! receives. Nothing here mocks AWS: the tests talk to real servers on 127.0.0.1, and every wait is
+//! bounded.
 //!
 //! The Python tools come from the project's venv (`scripts/setup` makes it at `.venv`; set
 //! `HOOKBOX_VENV` to use another).
@@ -9,6 +10,7 @@ pub mod aws;
 pub mod lambda;
 pub mod moto;
 pub mod process;
+pub mod target;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -27,6 +29,27 @@ pub fn venv_tool(name: &str) -> PathBuf {
     let tool = venv.join("bin").join(name);
     assert!(tool.is_file(), "{} is missing: run scripts/setup first", tool.display());
     tool
+}
+
+/// A binary of another workspace package, built now so that it is current: an integration test can
+/// only name its own package's binaries (`CARGO_BIN_EXE_*`).
+pub fn workspace_binary(package: &str, binary: &str) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--package", package, "--bin", binary])
+        .current_dir(workspace_root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --bin {binary} failed");
+    // Tests run from <target>/<profile>/deps; the binaries are in <target>/<profile>.
+    let test = std::env::current_exe().expect("the test knows its path");
+    let path = test
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test runs from a target directory")
+        .join(binary);
+    assert!(path.is_file(), "{} was not built", path.display());
+    path
 }
 
 /// A port that was free a moment ago. Servers that cannot take port 0 themselves get one of these;

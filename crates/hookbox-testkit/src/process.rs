@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running child process, killed on drop.
@@ -65,6 +65,34 @@ impl Service {
             self.name,
             self.output()
         );
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`, `KILL`) with `kill(1)`, as a service manager or a crash
+    /// would.
+    pub fn signal(&mut self, signal: &str) {
+        let Some(child) = self.child.as_ref() else {
+            return;
+        };
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill(1) runs");
+        assert!(status.success(), "kill -{signal} {} failed", child.id());
+    }
+
+    /// Waits for the process to exit by itself and returns its status, failing the test (with the
+    /// process's output) after `limit`.
+    pub fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        let child = self.child.as_mut().expect("the process was started");
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().expect("the child can be waited for") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("{} did not exit within {limit:?}:\n{}", self.name, self.output());
     }
 
     /// Stops the process and waits for it.

@@ -1,0 +1,94 @@
+//! `hookbox`: the command line. Parses arguments, sets up logging and signals, and hands over to the
+//! library; nothing else happens here.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+use clap::{Parser, Subcommand, ValueEnum};
+use hookbox_cli::relay::RelayArgs;
+use tokio::sync::watch;
+
+#[derive(Debug, Parser)]
+#[command(name = "hookbox", version, about = "hookbox: webhook mailbox tools")]
+struct Cli {
+    /// Log format: text for a terminal, json for a log collector.
+    #[arg(long, global = true, env = "HOOKBOX_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Drain the mailbox queue and replay every request to an internal URL. A message is deleted only
+    /// after the target accepted it. AWS credentials and region come from the standard chain
+    /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...); AWS_ENDPOINT_URL points it elsewhere (e.g. moto).
+    /// Logs go to stderr; RUST_LOG sets the level (default info).
+    Relay(RelayArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Relay(args) => {
+            let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
+            let relay = Arc::new(args.into_relay(&aws)?);
+            relay.run(shutdown_signal()).await;
+            Ok(())
+        }
+    }
+}
+
+/// A flag that turns true on SIGINT or SIGTERM: the relay stops receiving, finishes what it has and
+/// exits 0, as a service manager expects.
+fn shutdown_signal() -> watch::Receiver<bool> {
+    let (sender, receiver) = watch::channel(false);
+    tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM can be handled");
+        let name = tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        };
+        tracing::info!(signal = name, "stopping");
+        let _ = sender.send(true);
+        // Keep the sender alive so the relay never mistakes a dropped sender for "go on forever".
+        std::future::pending::<()>().await;
+    });
+    receiver
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not in journald or a log file.
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}

@@ -1,0 +1,380 @@
+//! The receive → deliver → delete loop. A message is deleted only after its delivery succeeded; every
+//! other outcome leaves it in the queue, hidden for a back-off delay, so SQS hands it out again and its
+//! redrive policy (not the relay) moves it to the dead-letter queue after too many receives.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use hookbox_core::Envelope;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::relay::deliver::{Deliverer, Outcome};
+use crate::relay::filter::Filter;
+use crate::relay::stats::{Stats, Summary};
+
+/// SQS receives and deletes at most 10 messages per call.
+const BATCH: usize = 10;
+
+/// How the loop runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub concurrency: usize,
+    pub visibility_timeout: Duration,
+    pub wait: Duration,
+    pub retry_delay: Duration,
+    pub max_retry_delay: Duration,
+    pub once: bool,
+    pub dry_run: bool,
+}
+
+/// A relay: one queue, one target.
+pub struct Relay {
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    deliverer: Deliverer,
+    filter: Filter,
+    settings: Settings,
+    stats: Stats,
+}
+
+/// A received message's identity, for logs and visibility changes.
+struct Received {
+    message_id: String,
+    receipt_handle: String,
+    /// How many times SQS has handed the message out, this time included.
+    attempt: u32,
+}
+
+impl Relay {
+    pub fn new(
+        sqs: aws_sdk_sqs::Client,
+        queue_url: String,
+        deliverer: Deliverer,
+        filter: Filter,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            sqs,
+            queue_url,
+            deliverer,
+            filter,
+            settings,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Runs until `shutdown` turns true (or, with `once`, until the queue has nothing visible), then
+    /// lets the deliveries under way finish (each is bounded by the request timeout), deletes what they
+    /// delivered, and returns what happened.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Summary {
+        let (deletes, deleter) = mpsc::channel::<String>(self.settings.concurrency.max(BATCH));
+        let deleter = tokio::spawn(self.clone().delete_batches(deleter));
+        let slots = Arc::new(Semaphore::new(self.settings.concurrency));
+        let mut deliveries = JoinSet::new();
+        loop {
+            while deliveries.try_join_next().is_some() {}
+            let first = tokio::select! {
+                () = stopped(&mut shutdown) => break,
+                slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            };
+            let mut free = vec![first];
+            while free.len() < BATCH {
+                match slots.clone().try_acquire_owned() {
+                    Ok(slot) => free.push(slot),
+                    Err(_) => break,
+                }
+            }
+            // A receive cut short by a signal may have taken messages already: they stay hidden for
+            // the visibility timeout and then come back, so nothing is lost.
+            let received = tokio::select! {
+                () = stopped(&mut shutdown) => break,
+                received = self.receive(free.len()) => received,
+            };
+            match received {
+                Ok(messages) if messages.is_empty() && self.settings.once => break,
+                Ok(messages) => {
+                    for (message, slot) in messages.into_iter().zip(free) {
+                        let relay = self.clone();
+                        let deletes = deletes.clone();
+                        deliveries.spawn(async move {
+                            relay.handle(message, deletes).await;
+                            drop(slot);
+                        });
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot receive from the queue; trying again in 1s");
+                    tokio::select! {
+                        () = stopped(&mut shutdown) => break,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        }
+        while deliveries.try_join_next().is_some() {}
+        tracing::info!(
+            in_flight = deliveries.len(),
+            "stopped receiving; finishing deliveries under way"
+        );
+        while deliveries.join_next().await.is_some() {}
+        drop(deletes);
+        let _ = deleter.await;
+        let summary = self.stats.summary();
+        tracing::info!(
+            delivered = summary.delivered,
+            retried = summary.retried,
+            failed = summary.failed,
+            skipped = summary.skipped,
+            dry_run = summary.dry_run,
+            delete_failed = summary.delete_failed,
+            "relay summary"
+        );
+        summary
+    }
+
+    async fn receive(&self, max: usize) -> Result<Vec<Message>, String> {
+        let output = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(max as i32)
+            .wait_time_seconds(self.settings.wait.as_secs() as i32)
+            .visibility_timeout(seconds(self.settings.visibility_timeout))
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .map_err(|error| aws_sdk_sqs::error::DisplayErrorContext(error).to_string())?;
+        Ok(output.messages.unwrap_or_default())
+    }
+
+    /// One message, from its body to deletion or back-off.
+    async fn handle(&self, message: Message, deletes: mpsc::Sender<String>) {
+        let received = Received {
+            message_id: message.message_id().unwrap_or_default().to_owned(),
+            receipt_handle: message.receipt_handle().unwrap_or_default().to_owned(),
+            attempt: message
+                .attributes()
+                .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|count| count.parse().ok())
+                .unwrap_or(1),
+        };
+        let envelope = match Envelope::from_json(message.body().unwrap_or_default()) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                self.stats.failed();
+                tracing::error!(
+                    message_id = %received.message_id, attempt = received.attempt, %error,
+                    "cannot read the message; leaving it for the dead-letter queue"
+                );
+                self.back_off(&received).await;
+                return;
+            }
+        };
+        if !self.filter.accepts(&envelope.route, envelope.header("content-type")) {
+            self.stats.skipped();
+            tracing::debug!(id = %envelope.id, route = %envelope.route, "filtered out; left in the queue");
+            return;
+        }
+        if self.settings.dry_run {
+            self.print_dry_run(&envelope, &received).await;
+            return;
+        }
+        let started = Instant::now();
+        let outcome = self.keep_hidden(&received, self.deliverer.deliver(&envelope)).await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let (id, route, attempt) = (&envelope.id, &envelope.route, received.attempt);
+        match outcome {
+            Outcome::Delivered(status) => {
+                self.stats.delivered();
+                tracing::info!(%id, %route, status, latency_ms, attempt, "delivered");
+                if deletes.send(received.receipt_handle).await.is_err() {
+                    tracing::error!(%id, "the deleter has stopped; the message will come back");
+                }
+            }
+            Outcome::Refused(status) => {
+                self.stats.retried();
+                tracing::warn!(%id, %route, status, latency_ms, attempt, "the target refused; will retry");
+                self.back_off(&received).await;
+            }
+            Outcome::Failed(error) => {
+                self.stats.retried();
+                tracing::warn!(%id, %route, latency_ms, attempt, %error, "delivery failed; will retry");
+                self.back_off(&received).await;
+            }
+            Outcome::Unreplayable(error) => {
+                self.stats.failed();
+                tracing::error!(
+                    %id, %route, attempt, %error,
+                    "cannot replay the request; leaving it for the dead-letter queue"
+                );
+                self.back_off(&received).await;
+            }
+        }
+    }
+
+    /// Prints what would be sent, and leaves the message alone.
+    async fn print_dry_run(&self, envelope: &Envelope, received: &Received) {
+        self.stats.dry_run();
+        let line = match self.deliverer.prepare(envelope).await {
+            Ok((replay, body)) => serde_json::json!({
+                "id": envelope.id,
+                "route": envelope.route,
+                "method": replay.method.as_str(),
+                "url": replay.url.as_str(),
+                "headers": replay.headers.iter()
+                    .map(|(name, value)| {
+                        [name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()]
+                    })
+                    .collect::<Vec<_>>(),
+                "body_bytes": body.len(),
+            }),
+            Err(outcome) => serde_json::json!({
+                "id": envelope.id,
+                "route": envelope.route,
+                "error": format!("{outcome:?}"),
+            }),
+        };
+        println!("{line}");
+        tracing::info!(id = %envelope.id, attempt = received.attempt, "dry run: not sent");
+    }
+
+    /// Runs `delivery`, extending the message's visibility while it runs so that no other relay takes
+    /// a message whose delivery is merely slow.
+    async fn keep_hidden<T>(&self, received: &Received, delivery: impl Future<Output = T>) -> T {
+        let period = (self.settings.visibility_timeout / 2).max(Duration::from_millis(500));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tokio::pin!(delivery);
+        loop {
+            tokio::select! {
+                output = &mut delivery => return output,
+                _ = ticks.tick() => {
+                    self.hide(received, self.settings.visibility_timeout).await;
+                }
+            }
+        }
+    }
+
+    /// Leaves a message for a later try: hidden for a delay that doubles with each receive.
+    async fn back_off(&self, received: &Received) {
+        let delay = retry_delay(
+            self.settings.retry_delay,
+            self.settings.max_retry_delay,
+            received.attempt,
+        );
+        self.hide(received, delay).await;
+    }
+
+    async fn hide(&self, received: &Received, duration: Duration) {
+        let result = self
+            .sqs
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(&received.receipt_handle)
+            .visibility_timeout(seconds(duration))
+            .send()
+            .await;
+        if let Err(error) = result {
+            // Harmless for correctness: the message comes back after its current timeout instead.
+            tracing::warn!(
+                message_id = %received.message_id,
+                error = %aws_sdk_sqs::error::DisplayErrorContext(error),
+                "cannot change the message's visibility"
+            );
+        }
+    }
+
+    /// Deletes delivered messages in batches of up to 10, until every sender is gone.
+    async fn delete_batches(self: Arc<Self>, mut handles: mpsc::Receiver<String>) {
+        let mut batch = Vec::with_capacity(BATCH);
+        while handles.recv_many(&mut batch, BATCH).await > 0 {
+            self.delete(std::mem::take(&mut batch)).await;
+        }
+    }
+
+    async fn delete(&self, handles: Vec<String>) {
+        let entries: Vec<_> = handles
+            .iter()
+            .enumerate()
+            .map(|(index, handle)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(index.to_string())
+                    .receipt_handle(handle)
+                    .build()
+                    .expect("id and receipt handle are set")
+            })
+            .collect();
+        let count = entries.len() as u64;
+        let result = self
+            .sqs
+            .delete_message_batch()
+            .queue_url(&self.queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
+        match result {
+            Ok(output) if output.failed.is_empty() => {}
+            Ok(output) => {
+                self.stats.delete_failed(output.failed.len() as u64);
+                for failure in &output.failed {
+                    tracing::warn!(
+                        code = failure.code(),
+                        message = failure.message(),
+                        "cannot delete a delivered message; it will be delivered again"
+                    );
+                }
+            }
+            Err(error) => {
+                self.stats.delete_failed(count);
+                tracing::warn!(
+                    error = %aws_sdk_sqs::error::DisplayErrorContext(error), count,
+                    "cannot delete delivered messages; they will be delivered again"
+                );
+            }
+        }
+    }
+}
+
+/// The delay before the next try of a message received `attempt` times: `base`, doubled per receive,
+/// at most `max`.
+pub fn retry_delay(base: Duration, max: Duration, attempt: u32) -> Duration {
+    let doublings = attempt.saturating_sub(1).min(20);
+    base.saturating_mul(1 << doublings).min(max)
+}
+
+/// SQS takes whole seconds; round up so a short delay is never zero.
+fn seconds(duration: Duration) -> i32 {
+    duration.as_secs_f64().ceil() as i32
+}
+
+/// Resolves once the shutdown flag is set; never when its sender is gone without setting it.
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_per_receive_up_to_the_limit() {
+        let base = Duration::from_secs(10);
+        let max = Duration::from_secs(60);
+        let delays: Vec<u64> = (1..=6)
+            .map(|attempt| retry_delay(base, max, attempt).as_secs())
+            .collect();
+        assert_eq!(delays, [10, 20, 40, 60, 60, 60]);
+        assert_eq!(retry_delay(base, max, 0), base);
+        assert_eq!(retry_delay(base, Duration::MAX, 1000), base * (1 << 20));
+    }
+
+    #[test]
+    fn visibility_seconds_round_up() {
+        assert_eq!(seconds(Duration::from_millis(1)), 1);
+        assert_eq!(seconds(Duration::from_secs(3)), 3);
+    }
+}

@@ -1,0 +1,265 @@
+//! The real `hookbox relay` binary against a real moto server and a real HTTP target on 127.0.0.1.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use hookbox_core::{BodyObject, ENVELOPE_VERSION, Envelope};
+use hookbox_testkit::aws::{LocalAws, local_aws_env};
+use hookbox_testkit::moto::Moto;
+use hookbox_testkit::process::Service;
+use hookbox_testkit::target::{Answer, Target};
+use sha2::{Digest, Sha256};
+
+const BUCKET: &str = "hookbox-bodies";
+
+/// The relay binary with the local AWS environment and `args`.
+fn relay(moto: &Moto, args: &[String]) -> Service {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hookbox"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .envs(local_aws_env(&moto.endpoint()))
+        .arg("relay")
+        .args(args);
+    Service::spawn("relay", command)
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|arg| arg.to_string()).collect()
+}
+
+fn envelope(id: &str, route: &str, content_type: &str, body: &[u8]) -> Envelope {
+    let mut envelope = Envelope {
+        v: ENVELOPE_VERSION,
+        id: id.into(),
+        received_at: "2026-11-23T12:00:00Z".into(),
+        route: route.into(),
+        method: "POST".into(),
+        path: format!("/hooks/{route}"),
+        query: vec![("token".into(), "t".into())],
+        headers: vec![
+            ("content-type".into(), content_type.into()),
+            ("x-amzn-trace-id".into(), "Root=1".into()),
+            ("x-forwarded-for".into(), "192.0.2.1".into()),
+            ("x-delivery".into(), id.into()),
+        ],
+        source_ip: None,
+        body: None,
+        body_base64: None,
+        body_s3: None,
+    };
+    envelope.set_inline_body(body);
+    envelope
+}
+
+/// Waits until `done` holds, failing with `what` after `limit`.
+async fn wait_until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[test]
+fn help_documents_every_option_with_its_environment_variable() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hookbox"))
+        .args(["relay", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    // Each option's block runs from its "--name" line to the next one.
+    let mut blocks: Vec<String> = Vec::new();
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("--") || trimmed.starts_with("-h,") {
+            blocks.push(String::new());
+        }
+        if let Some(block) = blocks.last_mut() {
+            block.push_str(line);
+        }
+    }
+    let options: Vec<&String> = blocks.iter().filter(|b| !b.contains("--help")).collect();
+    assert_eq!(options.len(), 18, "{help}");
+    for block in options {
+        assert!(block.contains("[env: HOOKBOX_"), "no environment variable: {block}");
+    }
+    for option in [
+        "--queue-url",
+        "--target",
+        "--append-path",
+        "--header",
+        "--timeout",
+        "--delivered-status",
+        "--concurrency",
+        "--visibility-timeout",
+        "--route",
+        "--content-type",
+        "--once",
+        "--dry-run",
+    ] {
+        assert!(help.contains(option), "{option} is not documented");
+    }
+}
+
+#[test]
+fn bad_options_are_refused_with_a_clear_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hookbox"))
+        .args([
+            "relay",
+            "--queue-url",
+            "q",
+            "--target",
+            "ftp://x/",
+            "--delivered-status",
+            "2xx",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("http or https"), "{error}");
+}
+
+/// Filters, `--dry-run`, `--once`, a claim-checked body, a configured delivered status and the
+/// dropped gateway headers.
+#[tokio::test]
+async fn once_dry_run_and_filters_replay_only_what_was_asked() {
+    let moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let (queue, _) = aws.create_queue_with_dlq("mailbox", 262_144, 5).await;
+    aws.create_bucket(BUCKET).await;
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    aws.put_object(BUCKET, "bodies/big", big.clone()).await;
+    let mut claim = envelope("big", "github", "application/octet-stream", b"");
+    claim.set_body_object(BodyObject {
+        bucket: BUCKET.into(),
+        key: "bodies/big".into(),
+        size: big.len() as u64,
+        sha256: hex::encode(Sha256::digest(&big)),
+    });
+    let bodies = vec![
+        envelope("gh-1", "github", "application/json; charset=utf-8", b"{\"a\":1}").to_json(),
+        claim.to_json(),
+        envelope("gl-1", "gitlab", "application/json", b"{}").to_json(),
+        envelope("gh-form", "github", "application/x-www-form-urlencoded", b"a=1").to_json(),
+    ];
+    aws.send_all(&queue, &bodies).await;
+
+    let target = Target::start(|request| {
+        // The target answers 404 for the claim-checked request: configured as delivered below.
+        if request.header_values("x-delivery") == ["big"] {
+            Answer::Status(404)
+        } else {
+            Answer::Status(200)
+        }
+    });
+    let common = |extra: &[&str]| {
+        let mut list = args(&[
+            "--queue-url",
+            &queue,
+            "--target",
+            &target.url("/invoke?job=x"),
+            "--once",
+            "--wait",
+            "1s",
+            "--visibility-timeout",
+            "1s",
+            "--route",
+            "github",
+            "--content-type",
+            "application/json,application/octet-stream",
+            "--s3-force-path-style",
+            "--delivered-status",
+            "2xx,404",
+        ]);
+        list.extend(args(extra));
+        list
+    };
+
+    let mut dry = relay(&moto, &common(&["--dry-run"]));
+    assert!(dry.wait_exit(Duration::from_secs(30)).success(), "{}", dry.output());
+    let printed: Vec<serde_json::Value> = dry
+        .output()
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let mut ids: Vec<&str> = printed.iter().map(|line| line["id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["big", "gh-1"], "{}", dry.output());
+    let gh = printed.iter().find(|line| line["id"] == "gh-1").unwrap();
+    assert_eq!(gh["url"], target.url("/invoke?job=x&token=t"));
+    assert_eq!(gh["method"], "POST");
+    let big_line = printed.iter().find(|line| line["id"] == "big").unwrap();
+    assert_eq!(big_line["body_bytes"], big.len());
+    assert_eq!(target.count(), 0, "a dry run sends nothing");
+
+    // The dry run left everything in the queue; wait until it is visible again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut real = relay(&moto, &common(&[]));
+    assert!(real.wait_exit(Duration::from_secs(30)).success(), "{}", real.output());
+    let mut received = target.received();
+    received.sort_by(|a, b| a.header_values("x-delivery").cmp(&b.header_values("x-delivery")));
+    assert_eq!(received.len(), 2, "{}", real.output());
+    assert_eq!(received[0].header_values("x-delivery"), ["big"]);
+    assert_eq!(received[0].body, big);
+    assert_eq!(received[1].body, b"{\"a\":1}");
+    for request in &received {
+        assert_eq!(request.target, "/invoke?job=x&token=t");
+        assert!(request.header_values("x-amzn-trace-id").is_empty());
+        assert!(request.header_values("x-forwarded-for").is_empty());
+    }
+    assert!(real.output().contains("delivered=2"), "{}", real.output());
+    assert!(real.output().contains("skipped=2"), "{}", real.output());
+
+    // The filtered-out requests are still there, and the delivered ones (404 included) are gone.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let left = aws.drain(&queue, 3, Duration::from_secs(3)).await;
+    let mut left: Vec<String> = left
+        .iter()
+        .map(|m| Envelope::from_json(m.body().unwrap()).unwrap().id)
+        .collect();
+    left.sort();
+    assert_eq!(left, ["gh-form", "gl-1"]);
+}
+
+/// SIGTERM while a slow delivery runs: the relay finishes it (keeping the message hidden past its
+/// visibility timeout, so it is not delivered twice), deletes it and exits 0.
+#[tokio::test]
+async fn sigterm_finishes_the_delivery_under_way_and_exits_0() {
+    let moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let (queue, _) = aws.create_queue_with_dlq("mailbox", 262_144, 5).await;
+    let target = Target::start(|_| Answer::Slow(Duration::from_secs(3), 200));
+    let mut service = relay(
+        &moto,
+        &args(&[
+            "--queue-url",
+            &queue,
+            "--target",
+            &target.url("/"),
+            "--wait",
+            "1s",
+            "--visibility-timeout",
+            "1s",
+            "--timeout",
+            "10s",
+        ]),
+    );
+    aws.send_all(&queue, &[envelope("slow", "github", "text/plain", b"x").to_json()])
+        .await;
+    wait_until(Duration::from_secs(20), "the delivery to start", async || {
+        target.count() == 1
+    })
+    .await;
+    service.signal("TERM");
+    let status = service.wait_exit(Duration::from_secs(15));
+    let logs = service.output();
+    assert!(status.success(), "{status}: {logs}");
+    assert!(logs.contains("SIGTERM") && logs.contains("delivered=1"), "{logs}");
+    assert_eq!(target.count(), 1, "the message was handed out twice: {logs}");
+    assert_eq!(aws.depth(&queue).await, (0, 0), "{logs}");
+}
