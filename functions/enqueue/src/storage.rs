@@ -85,7 +85,9 @@ impl Storage {
         Ok(output.message_id.unwrap_or_default())
     }
 
-    /// Stores a body in the claim-check bucket.
+    /// Stores a body in the claim-check bucket. The object is always `application/octet-stream`, with
+    /// the request's content type kept as metadata: the envelope's headers are what a relay replays, and
+    /// a form content type on a PUT makes some S3 stand-ins (moto) parse the body away as a form.
     pub async fn put_body(
         &self,
         bucket: &str,
@@ -98,8 +100,13 @@ impl Storage {
             .put_object()
             .bucket(bucket)
             .key(key)
-            .set_content_type(content_type.map(str::to_owned))
-            .metadata("sha256", sha256_hex)
+            .content_type("application/octet-stream")
+            .set_metadata(Some(
+                [("sha256", Some(sha256_hex)), ("request-content-type", content_type)]
+                    .into_iter()
+                    .filter_map(|(name, value)| Some((name.to_owned(), value?.to_owned())))
+                    .collect(),
+            ))
             .body(ByteStream::from(body))
             .send()
             .await

@@ -361,24 +361,28 @@ async fn message_attributes_carry_route_content_type_and_delivery_id() {
 #[tokio::test]
 async fn a_300_kb_body_goes_to_the_bucket_with_a_claim_check() {
     let stack = Stack::start(Options::default()).await;
-    let body: Vec<u8> = (0..300_000).map(|i| b"abcdefghijklmnopqrstuvwxyz\n"[i % 27]).collect();
-    let (status, answer, _) = stack
-        .http(
-            reqwest::Method::POST,
-            "/hooks/big",
-            &[("content-type", "text/plain")],
-            body.clone(),
-        )
-        .await;
-    assert_eq!(status, 202, "{answer}");
-    assert_eq!(answer["claim_check"], true);
-    let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
-    let object = envelope.body_s3.as_ref().expect("a claim check");
-    assert_eq!(object.bucket, BUCKET);
-    assert_eq!(object.size, body.len() as u64);
-    assert_eq!(object.sha256, hex::encode(Sha256::digest(&body)));
-    assert!(envelope.body.is_none() && envelope.body_base64.is_none());
-    assert_eq!(stack.aws.object(BUCKET, &object.key).await, body);
+    let text: Vec<u8> = (0..300_000).map(|i| b"abcdefghijklmnopqrstuvwxyz\n"[i % 27]).collect();
+    let form = [b"payload=".as_slice(), &text].concat();
+    for (content_type, body) in [("text/plain", text), ("application/x-www-form-urlencoded", form)] {
+        let (status, answer, _) = stack
+            .http(
+                reqwest::Method::POST,
+                "/hooks/big",
+                &[("content-type", content_type)],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(status, 202, "{answer}");
+        assert_eq!(answer["claim_check"], true);
+        let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
+        let object = envelope.body_s3.as_ref().expect("a claim check");
+        assert_eq!(object.bucket, BUCKET);
+        assert_eq!(object.size, body.len() as u64);
+        assert_eq!(object.sha256, hex::encode(Sha256::digest(&body)));
+        assert!(envelope.body.is_none() && envelope.body_base64.is_none());
+        assert_eq!(stack.aws.object(BUCKET, &object.key).await, body, "{content_type}");
+        assert_eq!(headers_named(&envelope, "content-type"), [content_type]);
+    }
 }
 
 #[tokio::test]
