@@ -95,7 +95,7 @@ impl Deliverer {
             .body
             .collect()
             .await
-            .map_err(|error| format!("cannot read the body {where_}: {error}"))?
+            .map_err(|error| format!("cannot read the body {where_}: {}", chain(&error)))?
             .into_bytes()
             .to_vec();
         let sha256 = hex::encode(Sha256::digest(&bytes));
