@@ -96,8 +96,8 @@ pub struct ConcourseClient {
 }
 
 impl ConcourseClient {
-    /// `timeout` bounds each request to the ATC (connecting included), so that every check of an
-    /// invocation ends well within the caller's patience.
+    /// `timeout` bounds each check (every request it takes, connecting included), so that every
+    /// check of an invocation ends well within the caller's patience.
     pub fn new(
         atc_url: &str,
         team: &str,
@@ -127,8 +127,14 @@ impl ConcourseClient {
         join_all(targets.iter().map(|target| self.check(target))).await
     }
 
-    /// Checks one resource now.
+    /// Checks one resource now, all requests included (a login, a renewed login) within the timeout.
     pub async fn check(&self, target: &CheckTarget) -> Result<Triggered, CheckError> {
+        tokio::time::timeout(self.timeout, self.check_unbounded(target))
+            .await
+            .unwrap_or(Err(CheckError::Timeout(self.timeout)))
+    }
+
+    async fn check_unbounded(&self, target: &CheckTarget) -> Result<Triggered, CheckError> {
         if let Some(token) = &target.webhook_token {
             let mut url = self.resource_url(target, "check/webhook");
             url.query_pairs_mut().append_pair("webhook_token", token);

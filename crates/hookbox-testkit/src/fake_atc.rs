@@ -196,6 +196,11 @@ impl FakeAtc {
         self.lock().behaviour = behaviour;
     }
 
+    /// Forgets the requests recorded so far, so that a test can look at the next ones alone.
+    pub fn clear(&self) {
+        self.lock().requests.clear();
+    }
+
     /// Every request so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
