@@ -490,3 +490,37 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+#[tokio::test]
+async fn the_sample_events_verify_and_match_the_example_config() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = std::fs::read_to_string(root.join("config/concourse.example.json")).unwrap();
+    let stack = Stack::start(
+        serde_json::from_str(&example).unwrap(),
+        &[
+            (
+                "HOOKBOX_CONCOURSE_WEBHOOK_TOKENS",
+                r#"{"api-source": "api-token"}"#,
+            ),
+            ("HOOKBOX_CONCOURSE_TOKEN", "bearer-token"),
+        ],
+    );
+    stack
+        .atc
+        .add_webhook_token("api", "api-source", "api-token");
+    stack.atc.add_bearer_token("bearer-token");
+    let cases: [(&str, &[(&str, &str)]); 5] = [
+        ("github-push.json", &[("api", "api-source")]),
+        ("github-push-form.json", &[("api", "api-source")]),
+        ("github-tag-push.json", &[("api", "release-tags")]),
+        ("github-branch-delete.json", &[]),
+        ("github-ping.json", &[]),
+    ];
+    for (file, expected) in cases {
+        stack.atc.clear();
+        let text = std::fs::read_to_string(root.join("events").join(file)).unwrap();
+        let (status, body) = stack.invoke(&serde_json::from_str(&text).unwrap()).await;
+        assert_eq!(status, 200, "{file}: {body}");
+        assert_eq!(stack.atc.checked(), pairs(expected), "{file}: {body}");
+    }
+}
