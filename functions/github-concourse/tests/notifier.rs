@@ -6,8 +6,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hookbox_core::signature::HmacScheme;
+use hookbox_testkit::aws::{REGION, local_aws_env};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
 use hookbox_testkit::lambda::{Emulator, Function};
+use hookbox_testkit::moto::Moto;
 use serde_json::{Value, json};
 
 const FUNCTION: &str = "github-concourse";
@@ -523,4 +525,63 @@ async fn the_sample_events_verify_and_match_the_example_config() {
         assert_eq!(status, 200, "{file}: {body}");
         assert_eq!(stack.atc.checked(), pairs(expected), "{file}: {body}");
     }
+}
+
+#[tokio::test]
+async fn secrets_can_come_from_secrets_manager_alone() {
+    let moto = Moto::start();
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(moto.endpoint())
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    let document = json!({
+        "github_webhook_secrets": [SECRET],
+        "concourse_token": "bearer-token",
+        "webhook_tokens": {"api-src": "src-token"}
+    });
+    let arn = aws_sdk_secretsmanager::Client::new(&aws)
+        .create_secret()
+        .name("hookbox/github-concourse")
+        .secret_string(document.to_string())
+        .send()
+        .await
+        .expect("moto creates secrets")
+        .arn
+        .expect("an ARN");
+    let mut env: Vec<(String, String)> = local_aws_env(&moto.endpoint());
+    env.push(("HOOKBOX_SECRETS_ARN".into(), arn));
+    // No secret at all in the environment: everything comes from Secrets Manager.
+    env.push(("HOOKBOX_GITHUB_WEBHOOK_SECRETS".into(), String::new()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let stack = Stack::start(config(), &env);
+    atc_accepts_config_tokens(&stack.atc);
+
+    let (status, body, checked) = stack
+        .push(&push("acme/api", "refs/heads/main", &["src/a.rs"]))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        checked,
+        pairs(&[("api", "src"), ("api", "any-main")]),
+        "{body}"
+    );
+    let (_, _, checked) = stack
+        .push(&push("acme/api", "refs/heads/dev", &["src/a.rs"]))
+        .await;
+    assert_eq!(checked, pairs(&[("api", "dev")]));
+    let body = push("acme/api", "refs/heads/main", &["src/a.rs"]).to_string();
+    let retired = HmacScheme::github_sha256().sign(b"retired-secret", body.as_bytes());
+    let (status, _) = stack
+        .deliver("push", "application/json", &body, Some(&retired))
+        .await;
+    assert_eq!(status, 401, "the secret's list replaced the environment's");
+    let logs = stack.function.logs();
+    assert!(
+        !logs.contains(SECRET) && !logs.contains("src-token") && !logs.contains("bearer-token"),
+        "{logs}"
+    );
 }
