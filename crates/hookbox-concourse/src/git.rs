@@ -120,10 +120,9 @@ impl GitMatcher {
             .flatten()
             .filter_map(|watcher| watcher.reason(push, pushed).map(|r| (watcher.resource, r)))
             .collect();
-        // Two URL spellings may share a key only once, but two keys may index the same resource
-        // only if the payload's URLs disagree; keep each resource once, in configuration order.
+        // Each resource sits under one key, so none repeats; when the payload's URLs give several
+        // keys (an enterprise host with a separate SSH name), restore configuration order.
         matches.sort_unstable_by_key(|(resource, _)| *resource);
-        matches.dedup_by_key(|(resource, _)| *resource);
         let note = match (
             &matches[..],
             keys.iter().any(|key| self.by_repo.contains_key(key)),

@@ -30,6 +30,8 @@ impl Notifier {
                 secrets.resolve_tokens(&config)?,
             )
         };
+        // Without a configuration the client is never called (every push matches nothing); it still
+        // needs a URL to exist.
         let atc_url = if config.atc_url.is_empty() {
             "http://127.0.0.1"
         } else {
