@@ -115,6 +115,20 @@ pub fn token_matches<S: AsRef<[u8]>>(tokens: &[S], presented: &[u8]) -> bool {
     matched.into()
 }
 
+/// Reads the value(s) of a secret as deployments write them (a `NoEcho` parameter, an environment
+/// variable): one value, or a JSON array of values that are all accepted while the secret is being
+/// rotated (`["old", "new"]`). A JSON array is used rather than a separator so that a secret may hold
+/// any character. Empty values are dropped; text that starts like an array but is not one gives none.
+pub fn secret_values(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let values = if text.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(text).unwrap_or_default()
+    } else {
+        vec![text.to_owned()]
+    };
+    values.into_iter().filter(|value| !value.is_empty()).collect()
+}
+
 fn mac_matches<M: Mac + hmac::digest::KeyInit>(secret: &[u8], body: &[u8], claimed: &[u8]) -> bool {
     let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
@@ -228,6 +242,21 @@ mod tests {
             scheme.verify(&["It's a Secret to Everybody"], b"Hello, World!", Some(bare)),
             Err(SignatureError::Malformed)
         );
+    }
+
+    #[test]
+    fn secret_values_are_one_value_or_a_json_array() {
+        assert_eq!(
+            secret_values(r#"["old", "new, with comma"]"#),
+            ["old", "new, with comma"]
+        );
+        assert_eq!(
+            secret_values(" It's a Secret, to Everybody "),
+            ["It's a Secret, to Everybody"]
+        );
+        assert!(secret_values("[not json").is_empty());
+        assert!(secret_values("  ").is_empty());
+        assert_eq!(secret_values(r#"["", "x"]"#), ["x"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use hookbox_core::Routes;
 use hookbox_core::routes::{RoutesError, queue_env_var, secret_env_var};
+use hookbox_core::signature::secret_values;
 use hookbox_core::validation::Secrets;
 
 include!(concat!(env!("OUT_DIR"), "/baked_routes.rs"));
@@ -154,9 +155,7 @@ fn read_secrets(
     let mut missing = Vec::new();
     for name in routes.secret_names() {
         let variable = secret_env_var(name);
-        let mut values = env(&variable)
-            .map(|text| parse_secret_values(&text))
-            .unwrap_or_default();
+        let mut values = env(&variable).map(|text| secret_values(&text)).unwrap_or_default();
         if values.is_empty() {
             values = stored.get(name).cloned().unwrap_or_default();
         }
@@ -171,16 +170,6 @@ fn read_secrets(
     } else {
         Err(ConfigError::MissingSecrets(missing))
     }
-}
-
-fn parse_secret_values(text: &str) -> Vec<String> {
-    let text = text.trim();
-    let values = if text.starts_with('[') {
-        serde_json::from_str::<Vec<String>>(text).unwrap_or_default()
-    } else {
-        vec![text.to_owned()]
-    };
-    values.into_iter().filter(|value| !value.is_empty()).collect()
 }
 
 fn size_var(env: &impl Fn(&str) -> Option<String>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
@@ -280,9 +269,6 @@ mod tests {
             !shown.contains("It's a secret") && !shown.contains("\"old\""),
             "{shown}"
         );
-        assert_eq!(parse_secret_values(r#"["old", "new"]"#), ["old", "new"]);
-        assert_eq!(parse_secret_values(" one value "), ["one value"]);
-        assert!(parse_secret_values("[not json").is_empty());
     }
 
     fn none() -> StoredSecrets {

@@ -7,9 +7,10 @@
 pub mod config;
 pub mod handler;
 pub mod message;
-pub mod request;
-pub mod response;
 pub mod startup;
 pub mod storage;
+
+/// The gateway side lives in `hookbox-gateway`, shared with the other HTTP functions.
+pub use hookbox_gateway::{request, response};
 
 pub use handler::Mailbox;

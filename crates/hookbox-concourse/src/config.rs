@@ -1,0 +1,440 @@
+//! The pipeline configuration a notifier function is built with: which ATC and team, how it
+//! authenticates, and the resources it may check with the source fields that matching needs.
+//!
+//! The file is JSON (see `config/concourse.example.json`). It is baked into the function at build time
+//! and parsed by a test, so a bad file fails CI with the JSON path of the bad field
+//! (`resources[3].source.uri`) instead of failing a cold start. Secrets never belong in it: a
+//! `webhook_token` may be written as `((name))`, which the function resolves from its secrets at cold
+//! start.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A configuration error, with the JSON path of the offending field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// How the function authenticates the check of a resource that has no `webhook_token`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// Every resource must have a `webhook_token`: no user credentials at all.
+    #[default]
+    WebhookToken,
+    /// A bearer token from the function's secrets, for the authenticated check route.
+    Bearer,
+    /// A username and password from the function's secrets, exchanged for a token (as `fly login`).
+    Password,
+}
+
+/// The file as written by the user (or the config generator).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    atc_url: String,
+    team: String,
+    #[serde(default)]
+    auth: AuthMode,
+    /// Custom resource type names mapped onto the built-in ones they behave like (`"s3-iam": "s3"`).
+    #[serde(default)]
+    type_aliases: BTreeMap<String, String>,
+    #[serde(default)]
+    resources: Vec<ResourceSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceSpec {
+    pipeline: String,
+    /// The instance vars of an instanced pipeline.
+    #[serde(default)]
+    instance_vars: Option<serde_json::Map<String, serde_json::Value>>,
+    resource: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    #[serde(default)]
+    webhook_token: Option<String>,
+    #[serde(default)]
+    source: SourceSpec,
+}
+
+/// The source fields that matching reads; other fields of a real source (keys, credentials) are
+/// ignored so that a generated config can carry the source as Concourse has it.
+#[derive(Debug, Default, Deserialize)]
+struct SourceSpec {
+    // git
+    uri: Option<String>,
+    branch: Option<String>,
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    ignore_paths: Vec<String>,
+    tag_filter: Option<String>,
+    tag_regex: Option<String>,
+    // s3 and semver
+    bucket: Option<String>,
+    regexp: Option<String>,
+    versioned_file: Option<String>,
+    driver: Option<String>,
+    key: Option<String>,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcourseConfig {
+    /// The ATC's base URL, without a trailing `/`.
+    pub atc_url: String,
+    pub team: String,
+    pub auth: AuthMode,
+    pub resources: Vec<Resource>,
+}
+
+/// One resource the function may check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub pipeline: String,
+    pub instance_vars: Option<serde_json::Map<String, serde_json::Value>>,
+    pub name: String,
+    /// The type name as the pipeline writes it.
+    pub type_name: String,
+    pub webhook_token: Option<WebhookToken>,
+    pub source: Source,
+}
+
+/// A resource's `webhook_token`: written in the file, or the name of one of the function's secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub enum WebhookToken {
+    Literal(String),
+    /// `((name))`: resolved from the function's secrets at cold start.
+    Secret(String),
+}
+
+impl std::fmt::Debug for WebhookToken {
+    /// Never prints a literal token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Literal(_) => f.write_str("Literal(***)"),
+            Self::Secret(name) => write!(f, "Secret({name:?})"),
+        }
+    }
+}
+
+/// What a resource watches, by the built-in type it is (or is mapped onto).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Git(GitSource),
+    S3(S3Source),
+    Semver(SemverSource),
+    /// A type no matcher knows: kept so that the config can list it, never matched.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitSource {
+    pub uri: String,
+    /// `None`: the repository's default branch.
+    pub branch: Option<String>,
+    pub paths: Vec<String>,
+    pub ignore_paths: Vec<String>,
+    /// Whether the resource tracks tags (`tag_filter` or `tag_regex`) rather than branch commits.
+    pub tracks_tags: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Source {
+    pub bucket: String,
+    pub regexp: Option<String>,
+    pub versioned_file: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemverSource {
+    /// `None` is the s3 driver, the semver resource's default.
+    pub driver: Option<String>,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+}
+
+/// The built-in types matching knows.
+const KNOWN_TYPES: &[&str] = &["git", "s3", "semver"];
+
+impl ConcourseConfig {
+    /// The configuration of a function built without a file: it matches nothing, and says so.
+    pub fn empty() -> Self {
+        Self {
+            atc_url: String::new(),
+            team: String::new(),
+            auth: AuthMode::WebhookToken,
+            resources: Vec::new(),
+        }
+    }
+
+    /// Parses and validates a configuration file.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        let file: ConfigFile = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            ConfigError::at(path, error.into_inner().to_string())
+        })?;
+        let atc_url = file.atc_url.trim().trim_end_matches('/').to_owned();
+        if !(atc_url.starts_with("https://") || atc_url.starts_with("http://")) || atc_url.len() <= "https://".len() {
+            return Err(ConfigError::at(
+                "atc_url",
+                format!("{:?} is not an http(s) URL", file.atc_url),
+            ));
+        }
+        non_empty("team", &file.team)?;
+        for (alias, target) in &file.type_aliases {
+            if !KNOWN_TYPES.contains(&target.as_str()) {
+                return Err(ConfigError::at(
+                    format!("type_aliases.{alias}"),
+                    format!("{target:?} is none of {}", KNOWN_TYPES.join(", ")),
+                ));
+            }
+        }
+        let resources = file
+            .resources
+            .into_iter()
+            .enumerate()
+            .map(|(index, spec)| validate_resource(index, spec, &file.type_aliases, file.auth))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            atc_url,
+            team: file.team,
+            auth: file.auth,
+            resources,
+        })
+    }
+
+    /// The names of the secrets that `((name))` webhook tokens refer to.
+    pub fn token_secret_names(&self) -> impl Iterator<Item = &str> {
+        self.resources
+            .iter()
+            .filter_map(|resource| match &resource.webhook_token {
+                Some(WebhookToken::Secret(name)) => Some(name.as_str()),
+                _ => None,
+            })
+    }
+}
+
+fn validate_resource(
+    index: usize,
+    spec: ResourceSpec,
+    aliases: &BTreeMap<String, String>,
+    auth: AuthMode,
+) -> Result<Resource, ConfigError> {
+    let at = |field: &str| format!("resources[{index}].{field}");
+    non_empty(&at("pipeline"), &spec.pipeline)?;
+    non_empty(&at("resource"), &spec.resource)?;
+    non_empty(&at("type"), &spec.type_name)?;
+    let webhook_token = match spec.webhook_token {
+        None => None,
+        Some(token) => Some(parse_token(&at("webhook_token"), token)?),
+    };
+    if webhook_token.is_none() && auth == AuthMode::WebhookToken {
+        return Err(ConfigError::at(
+            at("webhook_token"),
+            "required when auth is \"webhook_token\" (or set auth to \"bearer\" or \"password\")",
+        ));
+    }
+    let kind = aliases
+        .get(&spec.type_name)
+        .map_or(spec.type_name.as_str(), String::as_str);
+    let source = spec.source;
+    let source = match kind {
+        "git" => {
+            let uri = source
+                .uri
+                .filter(|uri| !uri.trim().is_empty())
+                .ok_or_else(|| ConfigError::at(at("source.uri"), "a git resource needs a uri"))?;
+            for (field, patterns) in [("paths", &source.paths), ("ignore_paths", &source.ignore_paths)] {
+                if let Some(position) = patterns.iter().position(|p| p.trim().is_empty()) {
+                    return Err(ConfigError::at(
+                        at(&format!("source.{field}[{position}]")),
+                        "an empty pattern",
+                    ));
+                }
+            }
+            Source::Git(GitSource {
+                uri,
+                branch: source.branch.filter(|branch| !branch.is_empty()),
+                paths: source.paths,
+                ignore_paths: source.ignore_paths,
+                tracks_tags: source.tag_filter.is_some() || source.tag_regex.is_some(),
+            })
+        }
+        "s3" => {
+            let bucket = source
+                .bucket
+                .ok_or_else(|| ConfigError::at(at("source.bucket"), "an s3 resource needs a bucket"))?;
+            if source.regexp.is_none() && source.versioned_file.is_none() {
+                return Err(ConfigError::at(
+                    at("source"),
+                    "an s3 resource needs regexp or versioned_file",
+                ));
+            }
+            Source::S3(S3Source {
+                bucket,
+                regexp: source.regexp,
+                versioned_file: source.versioned_file,
+            })
+        }
+        "semver" => Source::Semver(SemverSource {
+            driver: source.driver,
+            bucket: source.bucket,
+            key: source.key,
+        }),
+        _ => Source::Other,
+    };
+    Ok(Resource {
+        pipeline: spec.pipeline,
+        instance_vars: spec.instance_vars.filter(|vars| !vars.is_empty()),
+        name: spec.resource,
+        type_name: spec.type_name,
+        webhook_token,
+        source,
+    })
+}
+
+fn parse_token(path: &str, token: String) -> Result<WebhookToken, ConfigError> {
+    let trimmed = token.trim();
+    if trimmed.is_empty() {
+        return Err(ConfigError::at(path, "an empty token"));
+    }
+    match trimmed.strip_prefix("((").and_then(|rest| rest.strip_suffix("))")) {
+        Some(name) if !name.trim().is_empty() => Ok(WebhookToken::Secret(name.trim().to_owned())),
+        Some(_) => Err(ConfigError::at(path, "an empty secret name in ((...))")),
+        None => Ok(WebhookToken::Literal(token)),
+    }
+}
+
+fn non_empty(path: &str, value: &str) -> Result<(), ConfigError> {
+    if value.trim().is_empty() {
+        Err(ConfigError::at(path, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(value: serde_json::Value) -> Result<ConcourseConfig, ConfigError> {
+        ConcourseConfig::from_json(&value.to_string())
+    }
+
+    fn git(name: &str) -> serde_json::Value {
+        json!({"pipeline": "app", "resource": name, "type": "git", "webhook_token": "((app))",
+               "source": {"uri": "https://github.com/o/r.git", "private_key": "ignored"}})
+    }
+
+    #[test]
+    fn a_full_config_is_read_with_every_resource_kind() {
+        let config = parse(json!({
+            "atc_url": "https://ci.example.com/", "team": "main", "auth": "bearer",
+            "type_aliases": {"s3-iam": "s3"},
+            "resources": [
+                {"pipeline": "app", "instance_vars": {"branch": "x"}, "resource": "repo", "type": "git",
+                 "webhook_token": "literal", "source": {"uri": "git@github.com:o/r", "branch": "main",
+                 "paths": ["src"], "ignore_paths": ["*.md"]}},
+                {"pipeline": "app", "resource": "tags", "type": "git", "source": {"uri": "https://github.com/o/r", "tag_filter": "v*"}},
+                {"pipeline": "app", "resource": "tarball", "type": "s3-iam", "source": {"bucket": "b", "regexp": "x-(.*).tgz"}},
+                {"pipeline": "app", "resource": "version", "type": "semver", "source": {"driver": "git"}},
+                {"pipeline": "app", "resource": "timer", "type": "time"}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(config.atc_url, "https://ci.example.com");
+        assert_eq!(config.auth, AuthMode::Bearer);
+        let repo = &config.resources[0];
+        assert_eq!(repo.instance_vars.as_ref().unwrap()["branch"], "x");
+        assert_eq!(repo.webhook_token, Some(WebhookToken::Literal("literal".into())));
+        assert_eq!(format!("{:?}", repo.webhook_token), "Some(Literal(***))");
+        let Source::Git(source) = &repo.source else {
+            panic!("{repo:?}")
+        };
+        assert_eq!(source.branch.as_deref(), Some("main"));
+        assert!(!source.tracks_tags);
+        assert!(matches!(&config.resources[1].source, Source::Git(g) if g.tracks_tags));
+        assert!(matches!(&config.resources[2].source, Source::S3(s) if s.bucket == "b"));
+        assert!(matches!(&config.resources[3].source, Source::Semver(s) if s.driver.as_deref() == Some("git")));
+        assert_eq!(config.resources[4].source, Source::Other);
+    }
+
+    #[test]
+    fn errors_name_the_path_of_the_bad_field() {
+        let base =
+            |resources: serde_json::Value| json!({"atc_url": "https://ci", "team": "main", "resources": resources});
+        let cases = [
+            (json!({"atc_url": "ftp://x", "team": "main"}), "atc_url"),
+            (json!({"atc_url": "https://ci", "team": " "}), "team"),
+            (
+                json!({"atc_url": "https://ci", "team": "t", "type_aliases": {"x": "docker"}}),
+                "type_aliases.x",
+            ),
+            (
+                base(json!([git("a"), {"pipeline": "p", "resource": "r", "type": "git", "webhook_token": "t"}])),
+                "resources[1].source.uri",
+            ),
+            (
+                base(json!([{"pipeline": "p", "resource": "r", "type": "git", "source": {"uri": "u"}}])),
+                "resources[0].webhook_token",
+            ),
+            (
+                base(
+                    json!([{"pipeline": "p", "resource": "r", "type": "git", "webhook_token": "(( ))", "source": {"uri": "u"}}]),
+                ),
+                "resources[0].webhook_token",
+            ),
+            (
+                base(
+                    json!([{"pipeline": "p", "resource": "r", "type": "git", "webhook_token": "t", "source": {"uri": "u", "paths": ["a", ""]}}]),
+                ),
+                "resources[0].source.paths[1]",
+            ),
+            (
+                base(
+                    json!([{"pipeline": "p", "resource": "r", "type": "s3", "webhook_token": "t", "source": {"bucket": "b"}}]),
+                ),
+                "resources[0].source",
+            ),
+            (
+                base(
+                    json!([{"pipeline": "p", "resource": "r", "type": "git", "webhook_token": "t", "source": {"uri": "u", "paths": "src"}}]),
+                ),
+                "resources[0].source.paths",
+            ),
+            (
+                base(json!([{"pipeline": "p", "resource": "r", "type": "git", "colour": "red"}])),
+                "resources[0].colour",
+            ),
+        ];
+        for (file, path) in cases {
+            let error = parse(file.clone()).unwrap_err();
+            assert_eq!(error.path, path, "{file}: {error}");
+        }
+    }
+
+    #[test]
+    fn token_references_are_listed_for_the_function_to_resolve() {
+        let config =
+            parse(json!({"atc_url": "https://ci", "team": "main", "resources": [git("a"), git("b")]})).unwrap();
+        assert_eq!(config.token_secret_names().collect::<Vec<_>>(), ["app", "app"]);
+    }
+}

@@ -1,0 +1,19 @@
+//! Concourse for the notifier functions: which resources of which pipelines an outside event concerns,
+//! and asking the ATC to check them now.
+//!
+//! - [`config`]: the pipeline configuration baked into a function (ATC, team, auth, resources),
+//!   validated with the JSON path of any bad field.
+//! - [`repo_url`], [`pathspec`], [`push`], [`git`]: matching a GitHub push against git resources.
+//! - [`client`]: the ATC's check routes, concurrently and with timeouts.
+
+pub mod client;
+pub mod config;
+pub mod git;
+pub mod pathspec;
+pub mod push;
+pub mod repo_url;
+
+pub use client::{CheckError, CheckTarget, ConcourseClient, Credentials, Triggered};
+pub use config::{AuthMode, ConcourseConfig, ConfigError, Resource, Source};
+pub use git::{GitMatcher, MatchReason, PushMatch};
+pub use push::PushEvent;

@@ -1,0 +1,360 @@
+//! A fake Concourse ATC: a real HTTP server on 127.0.0.1 that answers the routes the notifier
+//! functions call, as Concourse does, and records every request it receives (method, path, query,
+//! headers, body) so that a test can assert exactly which checks were triggered.
+//!
+//! - `POST /api/v1/teams/{team}/pipelines/{pipeline}/resources/{resource}/check/webhook`:
+//!   400 without `webhook_token`, 404 for an unknown resource, 401 for a wrong token, else 201.
+//! - `POST .../resources/{resource}/check`: 401 without a valid bearer token, 400 for an empty body,
+//!   else 201.
+//! - `POST /sky/issuer/token`: the password grant with `fly`'s client credentials.
+//! - [`Behaviour`] makes it slow or failing; [`FakeAtc::stop`] takes it down.
+//!
+//! Routing is one `match` over the path segments, so the read-only routes a config generator needs
+//! (`GET .../pipelines`, `GET .../pipelines/{pipeline}/config`) can join it as more arms.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+
+/// The base64 of `fly:Zmx5`, the client credentials of the password grant.
+const FLY_BASIC_AUTH: &str = "Basic Zmx5OlpteDU=";
+
+/// One request as the fake ATC received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Names lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// `(pipeline, resource)` when this is a check request (either route).
+    pub fn check_of(&self) -> Option<(String, String)> {
+        let segments: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
+        match segments.as_slice() {
+            [
+                "api",
+                "v1",
+                "teams",
+                _,
+                "pipelines",
+                pipeline,
+                "resources",
+                resource,
+                "check",
+            ]
+            | [
+                "api",
+                "v1",
+                "teams",
+                _,
+                "pipelines",
+                pipeline,
+                "resources",
+                resource,
+                "check",
+                "webhook",
+            ] => Some((pipeline.to_string(), resource.to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// How the fake ATC answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Behaviour {
+    /// As Concourse would.
+    #[default]
+    Normal,
+    /// Waits this long before answering anything.
+    Slow(Duration),
+    /// Answers every request with this status.
+    Status(u16),
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Recorded>,
+    behaviour: Behaviour,
+    /// `(pipeline, resource)` → the resource's webhook token.
+    webhook_tokens: HashMap<(String, String), String>,
+    /// Bearer tokens the authenticated routes accept.
+    bearer_tokens: HashSet<String>,
+    /// username → password for the password grant.
+    users: HashMap<String, String>,
+    next_id: u64,
+}
+
+/// The running fake ATC; stopped on drop.
+pub struct FakeAtc {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeAtc {
+    /// Starts the server on its own thread, so it answers whatever the test's runtime is doing.
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        listener.set_nonblocking(true).expect("a non-blocking listener");
+        let addr = listener.local_addr().expect("a bound address");
+        let state = Arc::new(Mutex::new(State::default()));
+        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = Arc::clone(&state);
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the fake ATC");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => break,
+                        accepted = listener.accept() => {
+                            let Ok((stream, _)) = accepted else { continue };
+                            let state = Arc::clone(&served);
+                            tokio::spawn(async move {
+                                let service = service_fn(move |request| answer(Arc::clone(&state), request));
+                                let _ = http1::Builder::new()
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await;
+                            });
+                        }
+                    }
+                }
+            });
+        });
+        Self {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+
+    /// The ATC's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Accepts `token` as the webhook token of `pipeline`'s `resource`.
+    pub fn add_webhook_token(&self, pipeline: &str, resource: &str, token: &str) {
+        self.lock()
+            .webhook_tokens
+            .insert((pipeline.to_owned(), resource.to_owned()), token.to_owned());
+    }
+
+    /// Accepts `token` on the authenticated routes.
+    pub fn add_bearer_token(&self, token: &str) {
+        self.lock().bearer_tokens.insert(token.to_owned());
+    }
+
+    /// Lets `username` log in with `password` through the password grant.
+    pub fn add_user(&self, username: &str, password: &str) {
+        self.lock().users.insert(username.to_owned(), password.to_owned());
+    }
+
+    /// Forgets every bearer token, as when sessions expire.
+    pub fn expire_tokens(&self) {
+        self.lock().bearer_tokens.clear();
+    }
+
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.lock().behaviour = behaviour;
+    }
+
+    /// Forgets the requests recorded so far, so that a test can look at the next ones alone.
+    pub fn clear(&self) {
+        self.lock().requests.clear();
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.lock().requests.clone()
+    }
+
+    /// The check requests so far, either route.
+    pub fn checks(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|request| request.check_of().is_some())
+            .collect()
+    }
+
+    /// `(pipeline, resource)` of every check request so far, sorted.
+    pub fn checked(&self) -> Vec<(String, String)> {
+        let mut checked: Vec<_> = self.checks().iter().filter_map(Recorded::check_of).collect();
+        checked.sort();
+        checked
+    }
+
+    /// Stops the server: connections to its URL are refused from now on (the ATC is down).
+    pub fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for FakeAtc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn answer(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|collected| collected.to_bytes().to_vec())
+        .unwrap_or_default();
+    let recorded = Recorded {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body,
+    };
+    let behaviour = {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        state.requests.push(recorded.clone());
+        state.behaviour
+    };
+    let (status, body) = match behaviour {
+        Behaviour::Status(status) => (status, format!("fake ATC failing with {status}")),
+        Behaviour::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            route(&state, &recorded)
+        }
+        Behaviour::Normal => route(&state, &recorded),
+    };
+    let response = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .expect("a valid response");
+    Ok(response)
+}
+
+/// Concourse's answer to a request: (status, body).
+fn route(state: &Mutex<State>, request: &Recorded) -> (u16, String) {
+    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+    let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
+    match (request.method.as_str(), segments.as_slice()) {
+        (
+            "POST",
+            [
+                "api",
+                "v1",
+                "teams",
+                team,
+                "pipelines",
+                pipeline,
+                "resources",
+                resource,
+                "check",
+                "webhook",
+            ],
+        ) => {
+            let Some(presented) = request.query_value("webhook_token") else {
+                return (400, String::new());
+            };
+            let key = (pipeline.to_string(), resource.to_string());
+            match state.webhook_tokens.get(&key) {
+                None => (404, String::new()),
+                Some(token) if token != presented => (401, String::new()),
+                Some(_) => created_check(&mut state, team),
+            }
+        }
+        ("POST", ["api", "v1", "teams", team, "pipelines", _, "resources", _, "check"]) => {
+            let token = request
+                .header("authorization")
+                .and_then(|value| value.strip_prefix("Bearer "));
+            if !token.is_some_and(|token| state.bearer_tokens.contains(token)) {
+                return (401, "not authorized".to_owned());
+            }
+            if request.body.is_empty() {
+                return (400, r#"{"errors":["malformed request payload"]}"#.to_owned());
+            }
+            created_check(&mut state, team)
+        }
+        ("POST", ["sky", "issuer", "token"]) => {
+            if request.header("authorization") != Some(FLY_BASIC_AUTH) {
+                return (401, r#"{"error":"invalid_client"}"#.to_owned());
+            }
+            let form: HashMap<String, String> = form_urlencoded::parse(&request.body).into_owned().collect();
+            let valid = form.get("grant_type").map(String::as_str) == Some("password")
+                && form
+                    .get("username")
+                    .and_then(|user| state.users.get(user))
+                    .is_some_and(|password| Some(password) == form.get("password"));
+            if !valid {
+                return (401, r#"{"error":"invalid_grant"}"#.to_owned());
+            }
+            state.next_id += 1;
+            let token = format!("session-{}", state.next_id);
+            state.bearer_tokens.insert(token.clone());
+            let body = serde_json::json!({
+                "access_token": token, "token_type": "bearer", "expires_in": 86399, "id_token": "id"
+            });
+            (200, body.to_string())
+        }
+        _ => (404, String::new()),
+    }
+}
+
+/// 201 with the check build Concourse creates.
+fn created_check(state: &mut State, team: &str) -> (u16, String) {
+    state.next_id += 1;
+    let body = serde_json::json!({
+        "id": state.next_id, "team_name": team, "name": "check", "status": "started"
+    });
+    (201, body.to_string())
+}

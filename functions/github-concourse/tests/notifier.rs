@@ -1,0 +1,486 @@
+//! The real github-concourse binary under the `cargo lambda` runtime emulator, checking resources on
+//! a fake ATC (a real HTTP server on 127.0.0.1 that records every request). Each test gets its own
+//! fake ATC, emulator and function process.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use hookbox_core::signature::HmacScheme;
+use hookbox_testkit::aws::{REGION, local_aws_env};
+use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
+use hookbox_testkit::lambda::{Emulator, Function};
+use hookbox_testkit::moto::Moto;
+use serde_json::{Value, json};
+
+const FUNCTION: &str = "github-concourse";
+const SECRET: &str = "hookbox-test-secret";
+
+struct Stack {
+    atc: FakeAtc,
+    emulator: Emulator,
+    function: Function,
+    _dir: TempDir,
+}
+
+impl Stack {
+    /// The function with `config` (its `atc_url` filled in) and `env` over the defaults.
+    fn start(config: Value, env: &[(&str, &str)]) -> Self {
+        let atc = FakeAtc::start();
+        let dir = TempDir::new();
+        let mut config = config;
+        config["atc_url"] = json!(atc.url());
+        let file = dir.0.join("concourse.json");
+        std::fs::write(&file, config.to_string()).unwrap();
+        let mut vars = vec![
+            ("HOOKBOX_CONCOURSE_CONFIG_FILE".to_owned(), file.display().to_string()),
+            (
+                "HOOKBOX_GITHUB_WEBHOOK_SECRETS".to_owned(),
+                format!(r#"["retired-secret", "{SECRET}"]"#),
+            ),
+            ("HOOKBOX_CHECK_TIMEOUT_MS".to_owned(), "1000".to_owned()),
+            ("RUST_LOG".to_owned(), "info".to_owned()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let emulator = Emulator::start();
+        let function = Function::start(
+            &emulator,
+            FUNCTION,
+            Path::new(env!("CARGO_BIN_EXE_github-concourse")),
+            &vars,
+        );
+        Self {
+            atc,
+            emulator,
+            function,
+            _dir: dir,
+        }
+    }
+
+    /// Delivers `body` as GitHub would: signed with `signature` (or the test secret when `None`).
+    async fn deliver(&self, event: &str, content_type: &str, body: &str, signature: Option<&str>) -> (u16, Value) {
+        let signed = HmacScheme::github_sha256().sign(SECRET.as_bytes(), body.as_bytes());
+        let mut headers = json!({
+            "content-type": content_type, "x-github-event": event,
+            "x-github-delivery": "d-1", "user-agent": "GitHub-Hookshot/test"
+        });
+        match signature {
+            None => headers["x-hub-signature-256"] = json!(signed),
+            Some("") => {}
+            Some(forged) => headers["x-hub-signature-256"] = json!(forged),
+        }
+        self.invoke(&http_event(headers, body)).await
+    }
+
+    async fn invoke(&self, event: &Value) -> (u16, Value) {
+        let response = self
+            .emulator
+            .invoke(FUNCTION, event)
+            .await
+            .unwrap_or_else(|error| panic!("the invocation failed: {error}\n{}", self.function.logs()));
+        let status = response["statusCode"].as_u64().expect("a status code") as u16;
+        let body = serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body");
+        (status, body)
+    }
+
+    /// Delivers a JSON push and returns the status, answer and the checks the ATC received.
+    async fn push(&self, push: &Value) -> (u16, Value, Vec<(String, String)>) {
+        self.atc.clear();
+        let (status, body) = self.deliver("push", "application/json", &push.to_string(), None).await;
+        (status, body, self.atc.checked())
+    }
+}
+
+fn http_event(headers: Value, body: &str) -> Value {
+    json!({
+        "version": "2.0", "routeKey": "POST /github-concourse", "rawPath": "/github-concourse",
+        "rawQueryString": "", "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "example.com",
+            "domainPrefix": "example", "requestId": "req-1", "routeKey": "POST /github-concourse",
+            "stage": "$default", "time": "23/Nov/2026:12:00:00 +0000", "timeEpoch": 1,
+            "http": {"method": "POST", "path": "/github-concourse", "protocol": "HTTP/1.1",
+                     "sourceIp": "140.82.115.54", "userAgent": "GitHub-Hookshot/test"}
+        },
+        "body": body, "isBase64Encoded": false
+    })
+}
+
+fn push(repo: &str, git_ref: &str, files: &[&str]) -> Value {
+    json!({
+        "ref": git_ref,
+        "before": "1111111111111111111111111111111111111111",
+        "after": "2222222222222222222222222222222222222222",
+        "created": false, "deleted": false, "forced": false,
+        "commits": [{"id": "2222222222222222222222222222222222222222", "added": [], "removed": [], "modified": files}],
+        "repository": {"full_name": repo, "clone_url": format!("https://github.com/{repo}.git"),
+                       "ssh_url": format!("git@github.com:{repo}.git"), "default_branch": "main"}
+    })
+}
+
+fn git(pipeline: &str, resource: &str, token: Option<&str>, source: Value) -> Value {
+    let mut value = json!({"pipeline": pipeline, "resource": resource, "type": "git", "source": source});
+    if let Some(token) = token {
+        value["webhook_token"] = json!(token);
+    }
+    value
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<_> = list.iter().map(|(p, r)| (p.to_string(), r.to_string())).collect();
+    pairs.sort();
+    pairs
+}
+
+/// Webhook-token resources (one token from the secrets) and one on the bearer route.
+fn config() -> Value {
+    json!({
+        "atc_url": "", "team": "main", "auth": "bearer",
+        "resources": [
+            git("api", "src", Some("((api-src))"), json!({"uri": "git@github.com:Acme/API.git", "branch": "main", "paths": ["src"]})),
+            git("api", "docs", Some("docs-token"), json!({"uri": "https://github.com/acme/api", "branch": "main", "paths": ["docs", "*.md"]})),
+            git("api", "any-main", Some("any-token"), json!({"uri": "https://github.com/acme/api"})),
+            git("api", "dev", None, json!({"uri": "https://github.com/acme/api", "branch": "dev"})),
+            git("api", "tags", Some("tag-token"), json!({"uri": "https://github.com/acme/api", "tag_filter": "v*"})),
+            git("web", "site", Some("web-token"), json!({"uri": "https://github.com/acme/web", "branch": "main"})),
+        ]
+    })
+}
+
+fn atc_accepts_config_tokens(atc: &FakeAtc) {
+    atc.add_webhook_token("api", "src", "src-token");
+    atc.add_webhook_token("api", "docs", "docs-token");
+    atc.add_webhook_token("api", "any-main", "any-token");
+    atc.add_webhook_token("api", "tags", "tag-token");
+    atc.add_webhook_token("web", "site", "web-token");
+    atc.add_bearer_token("bearer-token");
+}
+
+const SECRETS: &[(&str, &str)] = &[
+    ("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"api-src": "src-token"}"#),
+    ("HOOKBOX_CONCOURSE_TOKEN", "bearer-token"),
+];
+
+#[tokio::test]
+async fn pushes_check_exactly_the_resources_they_concern() {
+    let stack = Stack::start(config(), SECRETS);
+    atc_accepts_config_tokens(&stack.atc);
+
+    let (status, body, checked) = stack.push(&push("acme/api", "refs/heads/main", &["src/lib.rs"])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(checked, pairs(&[("api", "src"), ("api", "any-main")]), "{body}");
+    assert_eq!(body["checks"].as_array().unwrap().len(), 2, "{body}");
+    assert!(
+        body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "triggered" && c["status"] == 201),
+        "{body}"
+    );
+    let src = stack
+        .atc
+        .checks()
+        .into_iter()
+        .find(|c| c.path.contains("/resources/src/"))
+        .unwrap();
+    assert_eq!(src.query_value("webhook_token"), Some("src-token"));
+
+    let (_, body, checked) = stack
+        .push(&push("acme/api", "refs/heads/main", &["docs/guide.md", "README.md"]))
+        .await;
+    assert_eq!(checked, pairs(&[("api", "docs"), ("api", "any-main")]), "{body}");
+
+    let (_, body, checked) = stack.push(&push("acme/api", "refs/heads/dev", &["src/lib.rs"])).await;
+    assert_eq!(checked, pairs(&[("api", "dev")]), "{body}");
+    let dev = &stack.atc.checks()[0];
+    assert_eq!(dev.path, "/api/v1/teams/main/pipelines/api/resources/dev/check");
+    assert_eq!(dev.header("authorization"), Some("Bearer bearer-token"));
+
+    let (status, body, checked) = stack
+        .push(&push("acme/api", "refs/heads/feature", &["src/lib.rs"]))
+        .await;
+    assert_eq!((status, checked.len()), (200, 0), "{body}");
+    let (status, body, checked) = stack
+        .push(&push("acme/elsewhere", "refs/heads/main", &["src/lib.rs"]))
+        .await;
+    assert_eq!((status, checked.len()), (200, 0), "{body}");
+    assert_eq!(body["message"], "no resource watches this repository");
+    let (_, body, checked) = stack.push(&push("ACME/Web", "refs/heads/main", &["index.html"])).await;
+    assert_eq!(checked, pairs(&[("web", "site")]), "{body}");
+
+    let mut tag = push("acme/api", "refs/tags/v1.2.0", &[]);
+    tag["commits"] = json!([]);
+    let (_, body, checked) = stack.push(&tag).await;
+    assert_eq!(checked, pairs(&[("api", "tags")]), "{body}");
+
+    let mut deletion = push("acme/api", "refs/heads/main", &[]);
+    deletion["deleted"] = json!(true);
+    deletion["after"] = json!("0000000000000000000000000000000000000000");
+    deletion["commits"] = json!([]);
+    let (status, body, checked) = stack.push(&deletion).await;
+    assert_eq!((status, checked.len()), (200, 0), "{body}");
+
+    // A form delivery: the signature covers the form body, the payload is its `payload` field.
+    stack.atc.clear();
+    let payload = push("acme/api", "refs/heads/main", &["src/main.rs"]).to_string();
+    let form: String = form_encode(&payload);
+    let (status, body) = stack
+        .deliver("push", "application/x-www-form-urlencoded", &form, None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        stack.atc.checked(),
+        pairs(&[("api", "src"), ("api", "any-main")]),
+        "{body}"
+    );
+}
+
+fn form_encode(payload: &str) -> String {
+    let mut form = String::from("payload=");
+    for byte in payload.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => form.push(byte as char),
+            b' ' => form.push('+'),
+            _ => form.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    form
+}
+
+#[tokio::test]
+async fn forged_or_missing_signatures_trigger_nothing() {
+    let stack = Stack::start(config(), SECRETS);
+    atc_accepts_config_tokens(&stack.atc);
+    let body = push("acme/api", "refs/heads/main", &["src/lib.rs"]).to_string();
+    let forged = HmacScheme::github_sha256().sign(b"guessed-secret", body.as_bytes());
+    let other_body = HmacScheme::github_sha256().sign(SECRET.as_bytes(), b"{}");
+    for signature in ["", forged.as_str(), other_body.as_str(), "sha256=zz", "sha1=abc"] {
+        let (status, answer) = stack.deliver("push", "application/json", &body, Some(signature)).await;
+        assert_eq!(status, 401, "{signature:?}: {answer}");
+        assert!(
+            answer["error"].is_string() && answer["request_id"].is_string(),
+            "{answer}"
+        );
+    }
+    // The legacy SHA-1 signature is not accepted unless allowed.
+    let sha1 = HmacScheme::github_sha1().sign(SECRET.as_bytes(), body.as_bytes());
+    let mut headers = json!({"content-type": "application/json", "x-github-event": "push", "x-hub-signature": sha1});
+    assert_eq!(stack.invoke(&http_event(headers.clone(), &body)).await.0, 401);
+    assert!(stack.atc.requests().is_empty(), "{:?}", stack.atc.requests());
+    let logs = stack.function.logs();
+    assert!(logs.contains("bad signature"), "{logs}");
+    assert!(
+        !logs.contains(SECRET) && !logs.contains("src-token") && !logs.contains("bearer-token"),
+        "{logs}"
+    );
+
+    // A signature by the retired secret still verifies during rotation; ping and other events answer 200.
+    let retired = HmacScheme::github_sha256().sign(b"retired-secret", body.as_bytes());
+    headers["x-hub-signature-256"] = json!(retired);
+    assert_eq!(stack.invoke(&http_event(headers, &body)).await.0, 200);
+    let (status, answer) = stack
+        .deliver("ping", "application/json", r#"{"zen": "Keep it simple."}"#, None)
+        .await;
+    assert_eq!((status, answer["message"].as_str()), (200, Some("pong")), "{answer}");
+    let (status, answer) = stack.deliver("issues", "application/json", "{}", None).await;
+    assert_eq!((status, answer["ignored"].as_bool()), (200, Some(true)), "{answer}");
+    let (status, answer) = stack.deliver("push", "text/plain", &body, None).await;
+    assert_eq!(status, 415, "{answer}");
+    let (status, answer) = stack.deliver("push", "application/json", "{not json", None).await;
+    assert_eq!(status, 400, "{answer}");
+}
+
+#[tokio::test]
+async fn sha1_signatures_count_when_allowed() {
+    let stack = Stack::start(config(), &[SECRETS[0], SECRETS[1], ("HOOKBOX_ALLOW_SHA1", "true")]);
+    atc_accepts_config_tokens(&stack.atc);
+    let body = push("acme/web", "refs/heads/main", &["a"]).to_string();
+    let sha1 = HmacScheme::github_sha1().sign(SECRET.as_bytes(), body.as_bytes());
+    let headers = json!({"content-type": "application/json", "x-github-event": "push", "x-hub-signature": sha1});
+    let (status, answer) = stack.invoke(&http_event(headers, &body)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(stack.atc.checked(), pairs(&[("web", "site")]));
+}
+
+#[tokio::test]
+async fn a_slow_failing_or_down_atc_answers_502_within_the_timeout() {
+    let mut stack = Stack::start(config(), SECRETS);
+    atc_accepts_config_tokens(&stack.atc);
+    let matching = push("acme/api", "refs/heads/main", &["src/lib.rs"]);
+
+    stack.atc.set_behaviour(Behaviour::Slow(Duration::from_secs(8)));
+    let started = Instant::now();
+    let (status, body, checked) = stack.push(&matching).await;
+    let elapsed = started.elapsed();
+    assert_eq!(status, 502, "{body}");
+    // Two concurrent checks, each bounded by HOOKBOX_CHECK_TIMEOUT_MS=1000: far within GitHub's 10 s.
+    assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    assert_eq!(checked.len(), 2, "both checks were sent concurrently");
+    assert_eq!(body["error"], "2 of 2 checks failed", "{body}");
+    assert!(
+        body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "failed"),
+        "{body}"
+    );
+
+    stack.atc.set_behaviour(Behaviour::Status(500));
+    let (status, body, _) = stack.push(&matching).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["checks"][0]["status"], 500, "{body}");
+
+    stack.atc.stop();
+    let started = Instant::now();
+    let (status, body, _) = stack.push(&matching).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        body["checks"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("src-token"), "{body}");
+}
+
+#[tokio::test]
+async fn password_logins_are_renewed_after_the_session_expires() {
+    let mut config = config();
+    config["auth"] = json!("password");
+    let stack = Stack::start(
+        config,
+        &[
+            SECRETS[0],
+            ("HOOKBOX_CONCOURSE_USERNAME", "ci-bot"),
+            ("HOOKBOX_CONCOURSE_PASSWORD", "pa55word"),
+        ],
+    );
+    atc_accepts_config_tokens(&stack.atc);
+    stack.atc.add_user("ci-bot", "pa55word");
+    let dev = push("acme/api", "refs/heads/dev", &["src/lib.rs"]);
+    assert_eq!(stack.push(&dev).await.0, 200);
+    stack.atc.expire_tokens();
+    let (status, body, checked) = stack.push(&dev).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        checked,
+        pairs(&[("api", "dev"), ("api", "dev")]),
+        "refused once, then renewed"
+    );
+    assert!(!stack.function.logs().contains("pa55word"));
+}
+
+#[tokio::test]
+async fn without_a_configuration_the_function_says_it_checks_nothing() {
+    let stack = Stack::start(json!({"team": "main", "resources": []}), &[]);
+    let (status, body, checked) = stack.push(&push("acme/api", "refs/heads/main", &["src"])).await;
+    assert_eq!((status, checked.len()), (200, 0), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("no Concourse configuration"),
+        "{body}"
+    );
+}
+
+/// A temporary directory, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "hookbox-github-concourse-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn the_sample_events_verify_and_match_the_example_config() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = std::fs::read_to_string(root.join("config/concourse.example.json")).unwrap();
+    let stack = Stack::start(
+        serde_json::from_str(&example).unwrap(),
+        &[
+            ("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"api-source": "api-token"}"#),
+            ("HOOKBOX_CONCOURSE_TOKEN", "bearer-token"),
+        ],
+    );
+    stack.atc.add_webhook_token("api", "api-source", "api-token");
+    stack.atc.add_bearer_token("bearer-token");
+    let cases: [(&str, &[(&str, &str)]); 5] = [
+        ("github-push.json", &[("api", "api-source")]),
+        ("github-push-form.json", &[("api", "api-source")]),
+        ("github-tag-push.json", &[("api", "release-tags")]),
+        ("github-branch-delete.json", &[]),
+        ("github-ping.json", &[]),
+    ];
+    for (file, expected) in cases {
+        stack.atc.clear();
+        let text = std::fs::read_to_string(root.join("events").join(file)).unwrap();
+        let (status, body) = stack.invoke(&serde_json::from_str(&text).unwrap()).await;
+        assert_eq!(status, 200, "{file}: {body}");
+        assert_eq!(stack.atc.checked(), pairs(expected), "{file}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn secrets_can_come_from_secrets_manager_alone() {
+    let moto = Moto::start();
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(moto.endpoint())
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    let document = json!({
+        "github_webhook_secrets": [SECRET],
+        "concourse_token": "bearer-token",
+        "webhook_tokens": {"api-src": "src-token"}
+    });
+    let arn = aws_sdk_secretsmanager::Client::new(&aws)
+        .create_secret()
+        .name("hookbox/github-concourse")
+        .secret_string(document.to_string())
+        .send()
+        .await
+        .expect("moto creates secrets")
+        .arn
+        .expect("an ARN");
+    let mut env: Vec<(String, String)> = local_aws_env(&moto.endpoint());
+    env.push(("HOOKBOX_SECRETS_ARN".into(), arn));
+    // No secret at all in the environment: everything comes from Secrets Manager.
+    env.push(("HOOKBOX_GITHUB_WEBHOOK_SECRETS".into(), String::new()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let stack = Stack::start(config(), &env);
+    atc_accepts_config_tokens(&stack.atc);
+
+    let (status, body, checked) = stack.push(&push("acme/api", "refs/heads/main", &["src/a.rs"])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(checked, pairs(&[("api", "src"), ("api", "any-main")]), "{body}");
+    let (_, _, checked) = stack.push(&push("acme/api", "refs/heads/dev", &["src/a.rs"])).await;
+    assert_eq!(checked, pairs(&[("api", "dev")]));
+    let body = push("acme/api", "refs/heads/main", &["src/a.rs"]).to_string();
+    let retired = HmacScheme::github_sha256().sign(b"retired-secret", body.as_bytes());
+    let (status, _) = stack.deliver("push", "application/json", &body, Some(&retired)).await;
+    assert_eq!(status, 401, "the secret's list replaced the environment's");
+    let logs = stack.function.logs();
+    assert!(
+        !logs.contains(SECRET) && !logs.contains("src-token") && !logs.contains("bearer-token"),
+        "{logs}"
+    );
+}
