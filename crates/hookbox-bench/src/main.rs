@@ -1,0 +1,110 @@
+//! `hookbox-bench`: the measuring half of `scripts/bench`.
+//!
+//! - `hookbox-bench lambda --name N --event FILE --invocations M --log FILE [--env K=V]... -- CMD ARGS...`
+//!   starts CMD under a Lambda Runtime API emulator on 127.0.0.1, times its cold start (spawn → first
+//!   `/next`, spawn → first response), runs M warm invocations, reads its peak memory, and prints one
+//!   JSON object.
+//! - `hookbox-bench sqs-rtt --endpoint HOST:PORT --region R --queue-url URL --body-file FILE --count M`
+//!   times M `SendMessage` calls straight to the stand-in and prints `{"rtt_us": [...]}`.
+//!
+//! `bench/run.py` runs these, interleaving the Rust and Python functions, and makes the report.
+
+mod function;
+mod http;
+mod runtime_api;
+mod stand_in;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.split_first() {
+        Some((command, rest)) if command == "lambda" => lambda(rest),
+        Some((command, rest)) if command == "sqs-rtt" => sqs_rtt(rest),
+        _ => Err(
+            "usage: hookbox-bench lambda ... -- CMD ARGS | hookbox-bench sqs-rtt ... (see the crate docs)".to_owned(),
+        ),
+    };
+    match outcome {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("hookbox-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn lambda(args: &[String]) -> Result<serde_json::Value, String> {
+    let (options, command) = match args.iter().position(|arg| arg == "--") {
+        Some(split) => (&args[..split], args[split + 1..].to_vec()),
+        None => return Err("lambda: give the function's command after --".to_owned()),
+    };
+    let options = Options::parse(options)?;
+    let event_file = options.one("event")?;
+    let plan = function::Plan {
+        name: options.one("name")?.to_owned(),
+        command,
+        env: options
+            .all("env")
+            .map(|pair| pair.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+            .collect::<Option<_>>()
+            .ok_or("--env takes NAME=VALUE")?,
+        event: std::fs::read(event_file).map_err(|error| format!("{event_file}: {error}"))?,
+        invocations: options.number("invocations")?,
+        log: PathBuf::from(options.one("log")?),
+    };
+    function::run(&plan)
+}
+
+fn sqs_rtt(args: &[String]) -> Result<serde_json::Value, String> {
+    let options = Options::parse(args)?;
+    let body_file = options.one("body-file")?;
+    let body = std::fs::read_to_string(body_file).map_err(|error| format!("{body_file}: {error}"))?;
+    let rtts = stand_in::send_message_rtt(
+        options.one("endpoint")?,
+        options.one("region")?,
+        options.one("queue-url")?,
+        &body,
+        options.number("count")?,
+    )?;
+    Ok(json!({ "rtt_us": rtts }))
+}
+
+/// `--name value` pairs, in order; a name may repeat (`--env`).
+struct Options(Vec<(String, String)>);
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let name = arg
+                .strip_prefix("--")
+                .ok_or_else(|| format!("unexpected argument {arg}"))?;
+            let value = args.next().ok_or_else(|| format!("--{name} needs a value"))?;
+            pairs.push((name.to_owned(), value.clone()));
+        }
+        Ok(Self(pairs))
+    }
+
+    fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn one(&self, name: &str) -> Result<&str, String> {
+        self.all(name).last().ok_or_else(|| format!("--{name} is required"))
+    }
+
+    fn number(&self, name: &str) -> Result<usize, String> {
+        self.one(name)?.parse().map_err(|_| format!("--{name} takes a number"))
+    }
+}
