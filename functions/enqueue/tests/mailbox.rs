@@ -1,7 +1,7 @@
 //! The real enqueue binary under the `cargo lambda` runtime emulator, writing to a real moto server.
 //! Each test gets its own moto, emulator and function process.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -11,7 +11,7 @@ use hookbox_core::envelope::BodySource;
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
 use hookbox_testkit::moto::Moto;
-use hookbox_testkit::workspace_root;
+use hookbox_testkit::{TempDir, workspace_root};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -146,33 +146,6 @@ impl Stack {
             BodySource::Inline(bytes) => bytes,
             BodySource::S3(object) => self.aws.object(&object.bucket, &object.key).await,
         }
-    }
-}
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "hookbox-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hookbox_core::signature::HmacScheme;
+use hookbox_testkit::TempDir;
 use hookbox_testkit::aws::{REGION, local_aws_env};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
 use hookbox_testkit::lambda::{Emulator, Function};
@@ -29,7 +30,7 @@ impl Stack {
         let dir = TempDir::new();
         let mut config = config;
         config["atc_url"] = json!(atc.url());
-        let file = dir.0.join("concourse.json");
+        let file = dir.path().join("concourse.json");
         std::fs::write(&file, config.to_string()).unwrap();
         let mut vars = vec![
             ("HOOKBOX_CONCOURSE_CONFIG_FILE".to_owned(), file.display().to_string()),
@@ -382,29 +383,6 @@ async fn without_a_configuration_the_function_says_it_checks_nothing() {
         body["message"].as_str().unwrap().contains("no Concourse configuration"),
         "{body}"
     );
-}
-
-/// A temporary directory, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "hookbox-github-concourse-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[tokio::test]
