@@ -72,6 +72,24 @@ impl Emulator {
         if ok { Ok(document) } else { Err(document) }
     }
 
+    /// Invokes the HTTP function `name` (running as `function`) with a gateway event and returns the
+    /// status and JSON body of its answer; an invocation that fails outright fails the test, with the
+    /// function's logs.
+    pub async fn invoke_http(
+        &self,
+        function: &Function,
+        name: &str,
+        event: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .invoke(name, event)
+            .await
+            .unwrap_or_else(|error| panic!("the invocation failed: {error}\n{}", function.logs()));
+        let status = response["statusCode"].as_u64().expect("a status code") as u16;
+        let body = serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body");
+        (status, body)
+    }
+
     /// Runs `cargo lambda invoke --data-file` (the command the README shows users) and returns its
     /// exit status and output.
     pub fn invoke_cli(&self, function: &str, data_file: &Path) -> (bool, String) {

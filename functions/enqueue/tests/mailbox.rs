@@ -92,14 +92,7 @@ impl Stack {
 
     /// Invokes the function with an event and returns (status, JSON body) of its HTTP answer.
     async fn invoke(&self, event: &Value) -> (u16, Value) {
-        let response = self
-            .emulator
-            .invoke(FUNCTION, event)
-            .await
-            .unwrap_or_else(|error| panic!("the invocation failed: {error}\n{}", self.function.logs()));
-        let status = response["statusCode"].as_u64().expect("a status code") as u16;
-        let body = serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body");
-        (status, body)
+        self.emulator.invoke_http(&self.function, FUNCTION, event).await
     }
 
     /// Sends a plain HTTP request through the emulator's Function URL.
