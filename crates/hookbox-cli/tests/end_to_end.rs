@@ -16,7 +16,7 @@ use hookbox_testkit::lambda::{Emulator, Function};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::process::Service;
 use hookbox_testkit::target::{Answer, Received, Target};
-use hookbox_testkit::workspace_binary;
+use hookbox_testkit::{wait_until, workspace_binary};
 
 const REQUESTS: usize = 1000;
 /// Generous, so that a loaded CI machine's slow answers never push a good request into the DLQ.
@@ -133,14 +133,6 @@ fn by_name(headers: &[(String, String)]) -> BTreeMap<String, Vec<String>> {
         map.entry(name.clone()).or_default().push(value.clone());
     }
     map
-}
-
-async fn wait_until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

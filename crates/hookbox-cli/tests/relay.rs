@@ -1,13 +1,14 @@
 //! The real `hookbox relay` binary against a real moto server and a real HTTP target on 127.0.0.1.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hookbox_core::{BodyObject, ENVELOPE_VERSION, Envelope};
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::process::Service;
 use hookbox_testkit::target::{Answer, Target};
+use hookbox_testkit::wait_until;
 use sha2::{Digest, Sha256};
 
 const BUCKET: &str = "hookbox-bodies";
@@ -51,15 +52,6 @@ fn envelope(id: &str, route: &str, content_type: &str, body: &[u8]) -> Envelope 
     };
     envelope.set_inline_body(body);
     envelope
-}
-
-/// Waits until `done` holds, failing with `what` after `limit`.
-async fn wait_until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[test]

@@ -62,6 +62,15 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Waits until `done` holds, polling every 200 ms, and fails the test with `what` after `limit`.
+pub async fn wait_until(limit: std::time::Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// A temporary directory for files a test hands to a process (a routes or config file), removed on
 /// drop.
 pub struct TempDir(PathBuf);
