@@ -5,8 +5,9 @@
 //! its exact method, path, query, headers and body bytes, nothing may be left in the queue, duplicates
 //! are counted, and the poison messages must sit in the dead-letter queue.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -108,12 +109,8 @@ fn flaky() -> impl Fn(&Received) -> Answer + Send + Sync + 'static {
 }
 
 fn start_relay(moto: &Moto, queue: &str, target: &Target) -> Service {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookbox"));
+    let mut command = common::hookbox(moto);
     command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RUST_LOG", "info")
-        .envs(local_aws_env(&moto.endpoint()))
         .args(["--log-format", "json", "relay", "--queue-url", queue])
         .args(["--target", &target.url("/relay")])
         .args(["--append-path", "--concurrency", "16", "--timeout", RELAY_TIMEOUT])

@@ -1,10 +1,12 @@
 //! The real `hookbox relay` binary against a real moto server and a real HTTP target on 127.0.0.1.
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
 use hookbox_core::{BodyObject, ENVELOPE_VERSION, Envelope};
-use hookbox_testkit::aws::{LocalAws, local_aws_env};
+use hookbox_testkit::aws::LocalAws;
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::process::Service;
 use hookbox_testkit::target::{Answer, Target};
@@ -15,14 +17,8 @@ const BUCKET: &str = "hookbox-bodies";
 
 /// The relay binary with the local AWS environment and `args`.
 fn relay(moto: &Moto, args: &[String]) -> Service {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookbox"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RUST_LOG", "info")
-        .envs(local_aws_env(&moto.endpoint()))
-        .arg("relay")
-        .args(args);
+    let mut command = common::hookbox(moto);
+    command.arg("relay").args(args);
     Service::spawn("relay", command)
 }
 

@@ -242,12 +242,7 @@ mod tests {
 
     #[test]
     fn secrets_come_from_the_environment_one_or_several() {
-        let routes = Routes::from_json(
-            r#"{"routes": [{"name": "a", "path": "/a", "queues": ["mailbox"],
-                            "token": {"in": "query", "name": "t", "secret": "jenkins"},
-                            "signature": {"type": "github", "secret": "github"}}]}"#,
-        )
-        .unwrap();
+        let routes = routes_with_two_secrets();
         let base = [("HOOKBOX_QUEUE_MAILBOX", "http://q")];
         let error = Settings::from_env(&routes, env_of(&base), &none())
             .unwrap_err()
@@ -275,14 +270,19 @@ mod tests {
         StoredSecrets::new()
     }
 
-    #[test]
-    fn stored_secrets_fill_what_the_environment_does_not_set() {
-        let routes = Routes::from_json(
+    /// One route that needs the secrets `jenkins` (a token) and `github` (a signature).
+    fn routes_with_two_secrets() -> Routes {
+        Routes::from_json(
             r#"{"routes": [{"name": "a", "path": "/a", "queues": ["mailbox"],
                             "token": {"in": "query", "name": "t", "secret": "jenkins"},
                             "signature": {"type": "github", "secret": "github"}}]}"#,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn stored_secrets_fill_what_the_environment_does_not_set() {
+        let routes = routes_with_two_secrets();
         let stored = parse_stored_secrets("arn:s", r#"{"github": "from-store", "jenkins": ["a", "b"]}"#).unwrap();
         let env = [
             ("HOOKBOX_QUEUE_MAILBOX", "http://q"),
