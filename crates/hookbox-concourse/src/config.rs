@@ -287,6 +287,9 @@ fn validate_resource(
                     "an s3 resource needs regexp or versioned_file",
                 ));
             }
+            if let Some(pattern) = &source.regexp {
+                crate::s3::anchored(pattern).map_err(|message| ConfigError::at(at("source.regexp"), message))?;
+            }
             Source::S3(S3Source {
                 bucket,
                 regexp: source.regexp,

@@ -4,6 +4,7 @@
 //! - [`config`]: the pipeline configuration baked into a function (ATC, team, auth, resources),
 //!   validated with the JSON path of any bad field.
 //! - [`repo_url`], [`pathspec`], [`push`], [`git`]: matching a GitHub push against git resources.
+//! - [`s3`]: matching a new S3 object against s3 and semver resources.
 //! - [`client`]: the ATC's check routes, concurrently and with timeouts.
 
 pub mod client;
@@ -12,8 +13,10 @@ pub mod git;
 pub mod pathspec;
 pub mod push;
 pub mod repo_url;
+pub mod s3;
 
 pub use client::{CheckError, CheckTarget, ConcourseClient, Credentials, Triggered};
 pub use config::{AuthMode, ConcourseConfig, ConfigError, Resource, Source};
 pub use git::{GitMatcher, MatchReason, PushMatch};
 pub use push::PushEvent;
+pub use s3::{S3MatchReason, S3Matcher};
