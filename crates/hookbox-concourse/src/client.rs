@@ -76,6 +76,19 @@ pub enum CheckError {
     Login(String),
 }
 
+impl CheckError {
+    /// Whether the same check may succeed later without any change on our side: the ATC was down,
+    /// slow, overloaded (429, 5xx) or its login failed that way. A refused token, a missing resource
+    /// or missing credentials stay refused until someone changes the config or the secrets.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Timeout(_) | Self::Unreachable(_) | Self::Login(_) => true,
+            Self::Status { status, .. } => *status == 429 || *status >= 500,
+            Self::WrongWebhookToken | Self::Unauthorized | Self::NoCredentials => false,
+        }
+    }
+}
+
 /// A successful check request: the ATC's status and the check (build) it created, when it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Triggered {

@@ -1,44 +1,21 @@
 //! One delivery, start to end: authenticate it, read the push, match it against the configured
 //! resources and check every matching resource concurrently, answering with each check's outcome.
 
-use hookbox_concourse::{
-    CheckError, CheckTarget, ConcourseClient, ConcourseConfig, GitMatcher, MatchReason, PushEvent, Triggered,
-};
+use hookbox_concourse::{GitMatcher, MatchReason, PushEvent};
 use hookbox_gateway::{IncomingRequest, Reply};
+use hookbox_notifier::{CheckReport, Concourse};
 use serde::Serialize;
 
 use crate::config::Settings;
 use crate::delivery::{self, DeliveryError};
-use crate::secrets::Secrets;
 
 /// The notifier: what the function knows after its cold start.
 pub struct Notifier {
-    pub config: ConcourseConfig,
+    pub concourse: Concourse,
     pub matcher: GitMatcher,
-    /// Each resource's resolved webhook token, in config order.
-    pub webhook_tokens: Vec<Option<String>>,
-    pub client: ConcourseClient,
-    pub secrets: Secrets,
+    /// Every secret a delivery may be signed with; more than one during a rotation.
+    pub webhook_secrets: Vec<String>,
     pub settings: Settings,
-}
-
-/// One check in the answer.
-#[derive(Debug, Serialize)]
-struct CheckReport<'a> {
-    pipeline: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    instance_vars: Option<&'a serde_json::Map<String, serde_json::Value>>,
-    resource: &'a str,
-    #[serde(flatten)]
-    reason: MatchReason,
-    /// `triggered` or `failed`.
-    outcome: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    check_id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
 }
 
 /// The answer to a push.
@@ -51,7 +28,7 @@ struct PushReport<'a> {
     repository: Option<&'a str>,
     #[serde(rename = "ref")]
     git_ref: &'a str,
-    checks: Vec<CheckReport<'a>>,
+    checks: Vec<CheckReport<'a, MatchReason>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,9 +44,7 @@ impl Notifier {
             return Reply::error(405, format!("{} is not allowed; use POST", request.method), request_id)
                 .with_allow(&["POST"]);
         }
-        if let Err(error) =
-            delivery::verify_signature(&request, &self.secrets.github_webhook_secrets, self.settings.allow_sha1)
-        {
+        if let Err(error) = delivery::verify_signature(&request, &self.webhook_secrets, self.settings.allow_sha1) {
             tracing::warn!(request_id, %error, "delivery refused: bad signature");
             return Reply::error(401, error.to_string(), request_id);
         }
@@ -83,7 +58,7 @@ impl Notifier {
             "ping" => {
                 tracing::info!(request_id, delivery = ?delivery_id, "ping");
                 let body = serde_json::json!({
-                    "event": "ping", "message": "pong", "resources": self.config.resources.len(),
+                    "event": "ping", "message": "pong", "resources": self.concourse.config.resources.len(),
                     "request_id": request_id,
                 });
                 return Reply::json(200, &body);
@@ -122,7 +97,7 @@ impl Notifier {
             error: None,
             request_id,
         };
-        if self.config.resources.is_empty() {
+        if self.concourse.config.resources.is_empty() {
             tracing::warn!(request_id, "the Concourse configuration has no resources");
             report.message =
                 Some("the function has no Concourse configuration (config/concourse.json); nothing to check");
@@ -135,49 +110,8 @@ impl Notifier {
             report.message = Some(note);
             return Reply::json(200, &report);
         }
-        let targets: Vec<CheckTarget> = found
-            .matches
-            .iter()
-            .map(|(index, _)| {
-                let resource = &self.config.resources[*index];
-                CheckTarget {
-                    pipeline: resource.pipeline.clone(),
-                    instance_vars: resource.instance_vars.clone(),
-                    resource: resource.name.clone(),
-                    webhook_token: self.webhook_tokens[*index].clone(),
-                }
-            })
-            .collect();
-        let outcomes = self.client.check_all(&targets).await;
-        let mut failed = 0;
-        for ((index, reason), outcome) in found.matches.iter().zip(outcomes) {
-            let resource = &self.config.resources[*index];
-            let mut check = CheckReport {
-                pipeline: &resource.pipeline,
-                instance_vars: resource.instance_vars.as_ref(),
-                resource: &resource.name,
-                reason: *reason,
-                outcome: "triggered",
-                status: None,
-                check_id: None,
-                error: None,
-            };
-            match outcome {
-                Ok(Triggered { status, check_id }) => {
-                    tracing::info!(request_id, pipeline = %resource.pipeline, resource = %resource.name, status, "check triggered");
-                    check.status = Some(status);
-                    check.check_id = check_id;
-                }
-                Err(error) => {
-                    failed += 1;
-                    tracing::warn!(request_id, pipeline = %resource.pipeline, resource = %resource.name, %error, "check failed");
-                    check.outcome = "failed";
-                    check.status = status_of(&error);
-                    check.error = Some(error.to_string());
-                }
-            }
-            report.checks.push(check);
-        }
+        report.checks = self.concourse.check(found.matches, request_id).await;
+        let failed = report.checks.iter().filter(|check| check.failed()).count();
         if failed == 0 {
             return Reply::json(200, &report);
         }
@@ -185,14 +119,6 @@ impl Notifier {
         // harmlessly then.
         report.error = Some(format!("{failed} of {} checks failed", report.checks.len()));
         Reply::json(502, &report)
-    }
-}
-
-fn status_of(error: &CheckError) -> Option<u16> {
-    match error {
-        CheckError::Status { status, .. } => Some(*status),
-        CheckError::WrongWebhookToken | CheckError::Unauthorized => Some(401),
-        _ => None,
     }
 }
 

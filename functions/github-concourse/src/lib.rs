@@ -7,7 +7,6 @@
 pub mod config;
 pub mod delivery;
 pub mod handler;
-pub mod secrets;
 pub mod startup;
 
 pub use handler::Notifier;

@@ -1,53 +1,33 @@
 //! Cold start: read the configuration and the secrets, build the ATC client once, then answer
 //! invocations.
 
-use aws_config::BehaviorVersion;
-use hookbox_concourse::{ConcourseClient, GitMatcher};
+use hookbox_concourse::GitMatcher;
 use hookbox_gateway::{GatewayEvent, GatewayResponse, IncomingRequest, Reply};
+use hookbox_notifier::{Concourse, Secrets, StartupError, load_config};
 use lambda_runtime::LambdaEvent;
 
-use crate::config::{ConfigError, Settings, load_config};
+use crate::config::Settings;
 use crate::handler::Notifier;
-use crate::secrets::Secrets;
 
 impl Notifier {
     /// Builds the notifier from the process environment: config, settings, secrets, client.
-    pub async fn from_env() -> Result<Self, ConfigError> {
+    pub async fn from_env() -> Result<Self, StartupError> {
         let env = |name: &str| std::env::var(name).ok();
         let config = load_config(env("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())?;
         let settings = Settings::from_env(env)?;
-        let mut secrets = Secrets::from_env(env)?;
-        if let Some(arn) = env("HOOKBOX_SECRETS_ARN").filter(|arn| !arn.is_empty()) {
-            secrets.apply_document(&fetch_secret(&arn).await?)?;
-        }
+        let secrets = Secrets::load(env).await?;
         secrets.require_webhook_secret()?;
-        let (credentials, webhook_tokens) = if config.resources.is_empty() {
-            tracing::warn!("no Concourse configuration: pushes will match nothing");
-            (Default::default(), Vec::new())
-        } else {
-            (secrets.credentials(config.auth)?, secrets.resolve_tokens(&config)?)
-        };
-        // Without a configuration the client is never called (every push matches nothing); it still
-        // needs a URL to exist.
-        let atc_url = if config.atc_url.is_empty() {
-            "http://127.0.0.1"
-        } else {
-            &config.atc_url
-        };
-        let client = ConcourseClient::new(atc_url, &config.team, credentials, settings.check_timeout)
-            .map_err(|error| ConfigError::Secrets(format!("cannot build the ATC client: {error}")))?;
         let matcher = GitMatcher::new(&config);
+        let concourse = Concourse::new(config, &secrets, settings.check_timeout)?;
         tracing::info!(
-            resources = config.resources.len(),
+            resources = concourse.config.resources.len(),
             git_resources = matcher.len(),
             "ready"
         );
         Ok(Self {
-            config,
+            concourse,
             matcher,
-            webhook_tokens,
-            client,
-            secrets,
+            webhook_secrets: secrets.github_webhook_secrets,
             settings,
         })
     }
@@ -68,19 +48,4 @@ impl Notifier {
         };
         Ok(reply.into_gateway_response(gateway))
     }
-}
-
-/// The secret's JSON document from Secrets Manager (read once, at cold start).
-async fn fetch_secret(arn: &str) -> Result<String, ConfigError> {
-    let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let client = aws_sdk_secretsmanager::Client::new(&aws);
-    let output = client.get_secret_value().secret_id(arn).send().await.map_err(|error| {
-        ConfigError::Secrets(format!(
-            "cannot read secret {arn}: {}",
-            aws_sdk_secretsmanager::error::DisplayErrorContext(&error)
-        ))
-    })?;
-    output
-        .secret_string
-        .ok_or_else(|| ConfigError::Secrets(format!("secret {arn} has no string value")))
 }

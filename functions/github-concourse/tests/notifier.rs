@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use hookbox_core::signature::HmacScheme;
 use hookbox_testkit::TempDir;
-use hookbox_testkit::aws::{REGION, local_aws_env};
+use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
 use hookbox_testkit::lambda::{Emulator, Function};
 use hookbox_testkit::moto::Moto;
@@ -410,28 +410,15 @@ async fn the_sample_events_verify_and_match_the_example_config() {
 #[tokio::test]
 async fn secrets_can_come_from_secrets_manager_alone() {
     let moto = Moto::start();
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(moto.endpoint())
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let aws = LocalAws::new(&moto.endpoint()).await;
     let document = json!({
         "github_webhook_secrets": [SECRET],
         "concourse_token": "bearer-token",
         "webhook_tokens": {"api-src": "src-token"}
     });
-    let arn = aws_sdk_secretsmanager::Client::new(&aws)
-        .create_secret()
-        .name("hookbox/github-concourse")
-        .secret_string(document.to_string())
-        .send()
-        .await
-        .expect("moto creates secrets")
-        .arn
-        .expect("an ARN");
+    let arn = aws
+        .create_secret("hookbox/github-concourse", &document.to_string())
+        .await;
     let mut env: Vec<(String, String)> = local_aws_env(&moto.endpoint());
     env.push(("HOOKBOX_SECRETS_ARN".into(), arn));
     // No secret at all in the environment: everything comes from Secrets Manager.

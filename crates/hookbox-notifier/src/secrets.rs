@@ -1,7 +1,8 @@
-//! The function's secrets: GitHub webhook secrets and Concourse credentials. They come from the
-//! environment (the template's `NoEcho` parameters) and, when `HOOKBOX_SECRETS_ARN` names one, from a
-//! Secrets Manager secret whose values take precedence. They never go into the config file, the binary
-//! or a log line: errors name the field, never the value, and `Debug` prints no secret.
+//! A notifier's secrets: GitHub webhook secrets (github-concourse only) and Concourse credentials.
+//! They come from the environment (the template's `NoEcho` parameters) and, when `HOOKBOX_SECRETS_ARN`
+//! names one, from a Secrets Manager secret whose values take precedence; both notifiers read the same
+//! names, so one secret can serve both. They never go into the config file, the binary or a log line:
+//! errors name the field, never the value, and `Debug` prints no secret.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,7 @@ use hookbox_concourse::{AuthMode, ConcourseConfig, Credentials};
 use hookbox_core::signature::secret_values;
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use crate::StartupError;
 
 #[derive(Default, Clone, PartialEq, Eq)]
 pub struct Secrets {
@@ -52,12 +53,12 @@ impl Secrets {
     /// `HOOKBOX_GITHUB_WEBHOOK_SECRETS` (one value, or a JSON array during a rotation), `HOOKBOX_CONCOURSE_TOKEN`,
     /// `HOOKBOX_CONCOURSE_USERNAME`, `HOOKBOX_CONCOURSE_PASSWORD` and `HOOKBOX_CONCOURSE_WEBHOOK_TOKENS`
     /// (a JSON object of name → token). Empty values count as absent, as unset template parameters are.
-    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, StartupError> {
         let value = |name: &str| env(name).filter(|value| !value.trim().is_empty());
         let webhook_tokens = match value("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS") {
             None => HashMap::new(),
             Some(text) => serde_json::from_str(&text).map_err(|error| {
-                ConfigError::Secrets(format!(
+                StartupError::Secrets(format!(
                     "HOOKBOX_CONCOURSE_WEBHOOK_TOKENS is not a JSON object of strings (column {})",
                     error.column()
                 ))
@@ -74,11 +75,21 @@ impl Secrets {
         })
     }
 
+    /// The secrets from the environment, with the Secrets Manager secret named by `HOOKBOX_SECRETS_ARN`
+    /// laid over them when there is one.
+    pub async fn load(env: impl Fn(&str) -> Option<String>) -> Result<Self, StartupError> {
+        let mut secrets = Self::from_env(&env)?;
+        if let Some(arn) = env("HOOKBOX_SECRETS_ARN").filter(|arn| !arn.is_empty()) {
+            secrets.apply_document(&fetch_secret(&arn).await?)?;
+        }
+        Ok(secrets)
+    }
+
     /// Lays a Secrets Manager secret (its JSON document) over these: what it sets wins.
-    pub fn apply_document(&mut self, text: &str) -> Result<(), ConfigError> {
+    pub fn apply_document(&mut self, text: &str) -> Result<(), StartupError> {
         let document: SecretDocument = serde_json::from_str(text).map_err(|error| {
             // serde's message may quote a value: only say where.
-            ConfigError::Secrets(format!(
+            StartupError::Secrets(format!(
                 "the secret is not a JSON object with github_webhook_secrets, concourse_token, \
                  concourse_username, concourse_password and webhook_tokens (line {}, column {})",
                 error.line(),
@@ -97,11 +108,11 @@ impl Secrets {
 
     /// The webhook secrets, refusing to run without one: an unsigned endpoint would let anyone
     /// trigger checks.
-    pub fn require_webhook_secret(&self) -> Result<(), ConfigError> {
+    pub fn require_webhook_secret(&self) -> Result<(), StartupError> {
         if self.github_webhook_secrets.iter().any(|secret| !secret.is_empty()) {
             Ok(())
         } else {
-            Err(ConfigError::Secrets(
+            Err(StartupError::Secrets(
                 "no GitHub webhook secret: set the GitHubWebhookSecrets parameter (HOOKBOX_GITHUB_WEBHOOK_SECRETS) \
                  or github_webhook_secrets in the secret"
                     .to_owned(),
@@ -110,20 +121,20 @@ impl Secrets {
     }
 
     /// The credentials the config's auth mode needs.
-    pub fn credentials(&self, auth: AuthMode) -> Result<Credentials, ConfigError> {
+    pub fn credentials(&self, auth: AuthMode) -> Result<Credentials, StartupError> {
         match auth {
             AuthMode::WebhookToken => Ok(Credentials::None),
             AuthMode::Bearer => self
                 .concourse_token
                 .clone()
                 .map(Credentials::Bearer)
-                .ok_or_else(|| ConfigError::Secrets("auth is \"bearer\" but no Concourse token is set".to_owned())),
+                .ok_or_else(|| StartupError::Secrets("auth is \"bearer\" but no Concourse token is set".to_owned())),
             AuthMode::Password => match (&self.concourse_username, &self.concourse_password) {
                 (Some(username), Some(password)) => Ok(Credentials::Password {
                     username: username.clone(),
                     password: password.clone(),
                 }),
-                _ => Err(ConfigError::Secrets(
+                _ => Err(StartupError::Secrets(
                     "auth is \"password\" but the Concourse username or password is not set".to_owned(),
                 )),
             },
@@ -132,7 +143,7 @@ impl Secrets {
 
     /// Each resource's webhook token, in config order: literal ones as written, `((name))` ones from
     /// the secrets (a name without a value refuses the start, naming the resource and the name).
-    pub fn resolve_tokens(&self, config: &ConcourseConfig) -> Result<Vec<Option<String>>, ConfigError> {
+    pub fn resolve_tokens(&self, config: &ConcourseConfig) -> Result<Vec<Option<String>>, StartupError> {
         config
             .resources
             .iter()
@@ -141,7 +152,7 @@ impl Secrets {
                 None => Ok(None),
                 Some(WebhookToken::Literal(token)) => Ok(Some(token.clone())),
                 Some(WebhookToken::Secret(name)) => self.webhook_tokens.get(name).cloned().map(Some).ok_or_else(|| {
-                    ConfigError::Secrets(format!(
+                    StartupError::Secrets(format!(
                         "resources[{index}] ({}/{}): webhook_token (({name})) has no value in the webhook tokens secret",
                         resource.pipeline, resource.name
                     ))
@@ -149,6 +160,22 @@ impl Secrets {
             })
             .collect()
     }
+}
+
+/// The secret's JSON document from Secrets Manager, read once at cold start and only when
+/// `HOOKBOX_SECRETS_ARN` names one, so a notifier without it makes no AWS call at all.
+pub async fn fetch_secret(arn: &str) -> Result<String, StartupError> {
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let client = aws_sdk_secretsmanager::Client::new(&aws);
+    let output = client.get_secret_value().secret_id(arn).send().await.map_err(|error| {
+        StartupError::Secrets(format!(
+            "cannot read secret {arn}: {}",
+            aws_sdk_secretsmanager::error::DisplayErrorContext(&error)
+        ))
+    })?;
+    output
+        .secret_string
+        .ok_or_else(|| StartupError::Secrets(format!("secret {arn} has no string value")))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! Bakes the Concourse configuration into the binary, so that a deployed function needs no file or
-//! network call to know its resources. `config/concourse.json` at the workspace root is the file;
-//! without it the function has an empty configuration that matches nothing (and says so). The file is validated by the crate's tests (and
-//! again at cold start), which name the path of any bad field.
+//! Bakes the Concourse configuration into the notifier binaries, so that a deployed function needs no
+//! file or network call to know its resources. `config/concourse.json` at the workspace root is the
+//! file (both notifiers share it: the config generator writes one file for the team); without it a
+//! function has an empty configuration that matches nothing, and says so. The file is validated by
+//! this crate's tests (and again at cold start), which name the path of any bad field.
 
 use std::path::PathBuf;
 use std::{env, fs};

@@ -1,0 +1,89 @@
+//! The Concourse configuration a notifier runs with, and the timeout of its checks.
+
+use std::time::Duration;
+
+use hookbox_concourse::ConcourseConfig;
+
+use crate::StartupError;
+
+include!(concat!(env!("OUT_DIR"), "/baked_config.rs"));
+
+/// Each check (login included) ends within this by default; GitHub waits 10 s for the whole answer.
+pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The configuration in force: the file named by `HOOKBOX_CONCOURSE_CONFIG_FILE` when set (a runtime
+/// override that needs no rebuild), else the baked `config/concourse.json`, else an empty one.
+pub fn load_config(override_file: Option<&str>) -> Result<ConcourseConfig, StartupError> {
+    let (file, text) = match override_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|error| StartupError::Unreadable {
+                file: file.to_owned(),
+                error,
+            })?;
+            (file.to_owned(), text)
+        }
+        None => match BAKED_CONFIG {
+            Some((file, text)) => (file.to_owned(), text.to_owned()),
+            None => return Ok(ConcourseConfig::empty()),
+        },
+    };
+    ConcourseConfig::from_json(&text).map_err(|error| StartupError::File { file, error })
+}
+
+/// `HOOKBOX_CHECK_TIMEOUT_MS`: how long one check may take, between 1 ms and a minute.
+pub fn read_check_timeout(env: impl Fn(&str) -> Option<String>) -> Result<Duration, StartupError> {
+    match env("HOOKBOX_CHECK_TIMEOUT_MS") {
+        None => Ok(DEFAULT_CHECK_TIMEOUT),
+        Some(value) => value
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| (1..=60_000).contains(ms))
+            .map(Duration::from_millis)
+            .ok_or(StartupError::BadValue {
+                name: "HOOKBOX_CHECK_TIMEOUT_MS",
+                value,
+                expected: "milliseconds between 1 and 60000",
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_baked_config_file_is_valid() {
+        // The check that fails CI, with the path of the bad field, when config/concourse.json is
+        // broken: the file is baked into both notifiers, so a broken one must never reach a deployment.
+        let config = load_config(None).unwrap_or_else(|error| panic!("{error}"));
+        hookbox_concourse::S3Matcher::new(&config).unwrap_or_else(|error| panic!("{error}"));
+    }
+
+    #[test]
+    fn the_example_config_file_is_valid() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/concourse.example.json");
+        let config = load_config(Some(file)).unwrap_or_else(|error| panic!("{error}"));
+        assert!(!config.resources.is_empty());
+        assert!(!hookbox_concourse::S3Matcher::new(&config).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_override_file_that_is_missing_names_itself() {
+        let error = load_config(Some("/nonexistent/concourse.json")).unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/concourse.json"), "{error}");
+    }
+
+    #[test]
+    fn the_check_timeout_has_a_default_and_refuses_bad_values() {
+        assert_eq!(read_check_timeout(|_| None).unwrap(), DEFAULT_CHECK_TIMEOUT);
+        assert_eq!(
+            read_check_timeout(|_| Some("250".to_owned())).unwrap(),
+            Duration::from_millis(250)
+        );
+        for value in ["0", "soon", "60001"] {
+            let error = read_check_timeout(|_| Some(value.to_owned())).unwrap_err();
+            assert!(error.to_string().contains("HOOKBOX_CHECK_TIMEOUT_MS"), "{error}");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! What the two Concourse notifier functions (github-concourse, s3-concourse) share, so that they start
+//! and check alike:
+//!
+//! - [`config`]: the pipeline config baked in at build time (`config/concourse.json`), its runtime
+//!   override, and the check timeout;
+//! - [`secrets`]: webhook secrets and Concourse credentials from the environment and Secrets Manager;
+//! - [`checks`]: asking the ATC to check matched resources, and the report of each check.
+//!
+//! The matching itself is `hookbox-concourse`'s; the events are each function's own.
+
+pub mod checks;
+pub mod config;
+pub mod secrets;
+
+pub use checks::{CheckReport, Concourse};
+pub use config::{load_config, read_check_timeout};
+pub use secrets::Secrets;
+
+/// A start-up problem: the function refuses to start rather than miss builds later. No message quotes
+/// a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("Concourse config {file}: {error}")]
+    File {
+        file: String,
+        error: hookbox_concourse::ConfigError,
+    },
+    #[error("cannot read Concourse config {file}: {error}")]
+    Unreadable { file: String, error: std::io::Error },
+    #[error("{name}={value:?} is not {expected}")]
+    BadValue {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("{0}")]
+    Secrets(String),
+}
