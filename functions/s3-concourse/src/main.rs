@@ -1,0 +1,15 @@
+//! The s3-concourse Lambda: start the runtime with a notifier built once at cold start.
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use s3_concourse::Notifier;
+use serde_json::Value;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let notifier = Notifier::from_env().await.inspect_err(|error| {
+        tracing::error!(%error, "cannot start");
+    })?;
+    let notifier = &notifier;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| notifier.invoke(event))).await
+}

@@ -1,0 +1,36 @@
+//! Cold start: read the configuration and the secrets, build the ATC client once, then answer
+//! invocations.
+
+use hookbox_concourse::S3Matcher;
+use hookbox_notifier::{Concourse, Secrets, StartupError, load_config, read_check_timeout};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+
+use crate::handler::Notifier;
+
+impl Notifier {
+    /// Builds the notifier from the process environment: config, secrets, client.
+    pub async fn from_env() -> Result<Self, StartupError> {
+        let env = |name: &str| std::env::var(name).ok();
+        let config = load_config(env("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())?;
+        let check_timeout = read_check_timeout(env)?;
+        let secrets = Secrets::load(env).await?;
+        let matcher = S3Matcher::new(&config).map_err(|error| StartupError::File {
+            file: "the Concourse config".to_owned(),
+            error,
+        })?;
+        let concourse = Concourse::new(config, &secrets, check_timeout)?;
+        tracing::info!(
+            resources = concourse.config.resources.len(),
+            s3_resources = matcher.len(),
+            "ready"
+        );
+        Ok(Self { concourse, matcher })
+    }
+
+    /// One Lambda invocation: an error only when Lambda should retry it.
+    pub async fn invoke(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+        let (payload, context) = event.into_parts();
+        Ok(self.handle(&payload, &context.request_id).await?)
+    }
+}
