@@ -180,6 +180,50 @@ impl LocalAws {
             .expect("moto creates buckets");
     }
 
+    /// The ARN of a queue, as bucket notifications name it.
+    pub async fn queue_arn(&self, queue_url: &str) -> String {
+        let output = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("moto answers queue attributes");
+        output
+            .attributes
+            .and_then(|attributes| attributes.get(&QueueAttributeName::QueueArn).cloned())
+            .expect("a queue has an ARN")
+    }
+
+    /// Makes `bucket` send every ObjectCreated event of the keys under `prefix` ("" for all) to the
+    /// queue `queue_arn` (replacing its notification configuration, as S3's API does), the way a
+    /// bucket feeds an SQS fan-out. moto then writes its S3 event notifications into the queue,
+    /// starting with an `s3:TestEvent`.
+    pub async fn notify_queue(&self, bucket: &str, id: &str, queue_arn: &str, prefix: &str) {
+        use aws_sdk_s3::types::{
+            Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
+            QueueConfiguration, S3KeyFilter,
+        };
+        let mut queue = QueueConfiguration::builder()
+            .id(id)
+            .queue_arn(queue_arn)
+            .events(Event::S3ObjectCreated);
+        if !prefix.is_empty() {
+            let rule = FilterRule::builder().name(FilterRuleName::Prefix).value(prefix).build();
+            let key = S3KeyFilter::builder().filter_rules(rule).build();
+            queue = queue.filter(NotificationConfigurationFilter::builder().key(key).build());
+        }
+        let queue = queue.build().expect("a complete queue configuration");
+        self.s3
+            .put_bucket_notification_configuration()
+            .bucket(bucket)
+            .notification_configuration(NotificationConfiguration::builder().queue_configurations(queue).build())
+            .send()
+            .await
+            .expect("moto stores notification configurations");
+    }
+
     /// Receives (and deletes) messages until `expected` have arrived or `limit` has passed.
     pub async fn drain(&self, queue_url: &str, expected: usize, limit: Duration) -> Vec<Message> {
         let deadline = tokio::time::Instant::now() + limit;

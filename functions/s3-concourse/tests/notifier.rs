@@ -1,0 +1,454 @@
+//! The real s3-concourse binary under the `cargo lambda` runtime emulator, checking resources on a
+//! fake ATC (a real HTTP server on 127.0.0.1 that records every request). The events are moto's own:
+//! objects are put into moto buckets that notify a queue, and the S3 event notifications moto writes
+//! there are handed to the function directly, as an SQS batch and wrapped in SNS, as Lambda would.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use hookbox_testkit::aws::{LocalAws, local_aws_env};
+use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
+use hookbox_testkit::lambda::{Emulator, Function};
+use hookbox_testkit::moto::Moto;
+use hookbox_testkit::{TempDir, workspace_root};
+use serde_json::{Value, json};
+
+const FUNCTION: &str = "s3-concourse";
+
+struct Stack {
+    atc: FakeAtc,
+    emulator: Emulator,
+    function: Function,
+    _dir: TempDir,
+}
+
+impl Stack {
+    /// The function with `config` (its `atc_url` pointed at a new fake ATC) and `env` over the
+    /// defaults; the fake ATC accepts the config's tokens.
+    fn start(config: Value, env: &[(&str, &str)]) -> Self {
+        let atc = FakeAtc::start();
+        atc.add_bearer_token("bearer-token");
+        atc.add_webhook_token("api", "tarball", "tarball-token");
+        let dir = TempDir::new();
+        let mut config = config;
+        config["atc_url"] = json!(atc.url());
+        let file = dir.path().join("concourse.json");
+        std::fs::write(&file, config.to_string()).unwrap();
+        let mut vars = vec![
+            ("HOOKBOX_CONCOURSE_CONFIG_FILE".to_owned(), file.display().to_string()),
+            ("HOOKBOX_CONCOURSE_TOKEN".to_owned(), "bearer-token".to_owned()),
+            (
+                "HOOKBOX_CONCOURSE_WEBHOOK_TOKENS".to_owned(),
+                r#"{"tarball": "tarball-token"}"#.to_owned(),
+            ),
+            ("HOOKBOX_CHECK_TIMEOUT_MS".to_owned(), "1000".to_owned()),
+            ("RUST_LOG".to_owned(), "info".to_owned()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let emulator = Emulator::start();
+        let function = Function::start(
+            &emulator,
+            FUNCTION,
+            Path::new(env!("CARGO_BIN_EXE_s3-concourse")),
+            &vars,
+        );
+        Self {
+            atc,
+            emulator,
+            function,
+            _dir: dir,
+        }
+    }
+
+    /// Invokes the function with `event`; returns its answer or its error, and the checks the ATC
+    /// received for it.
+    async fn invoke(&self, event: &Value) -> (Result<Value, Value>, Vec<(String, String)>) {
+        self.atc.clear();
+        let outcome = self.emulator.invoke(FUNCTION, event).await;
+        (outcome, self.atc.checked())
+    }
+}
+
+fn s3(pipeline: &str, resource: &str, source: Value) -> Value {
+    json!({"pipeline": pipeline, "resource": resource, "type": "s3", "source": source})
+}
+
+/// The resources of two buckets, and resources no object may trigger.
+fn config() -> Value {
+    let mut tarball = s3(
+        "api",
+        "tarball",
+        json!({"bucket": "acme-builds", "regexp": "api/api-(.*)\\.tgz", "access_key_id": "ignored"}),
+    );
+    tarball["webhook_token"] = json!("((tarball))");
+    json!({
+        "atc_url": "", "team": "main", "auth": "bearer",
+        "type_aliases": {"s3-iam": "s3"},
+        "resources": [
+            tarball,
+            s3("api", "latest", json!({"bucket": "acme-builds", "versioned_file": "api/latest.tgz"})),
+            s3("docs", "manual", json!({"bucket": "acme-builds", "regexp": "manuals/Handbuch für Kunden v(.*)\\.pdf"})),
+            {"pipeline": "docs", "resource": "report", "type": "s3-iam",
+             "source": {"bucket": "acme-builds", "regexp": "reports/Q(\\d) report\\.pdf"}},
+            {"pipeline": "api", "instance_vars": {"env": "prod"}, "resource": "version", "type": "semver",
+             "source": {"bucket": "acme-versions", "key": "api"}},
+            {"pipeline": "api", "resource": "version-git", "type": "semver",
+             "source": {"driver": "git", "uri": "git@github.com:acme/versions", "bucket": "acme-versions", "key": "api"}},
+            {"pipeline": "api", "resource": "source", "type": "git", "source": {"uri": "https://github.com/acme/api"}},
+            {"pipeline": "api", "resource": "nightly", "type": "time", "source": {"interval": "24h"}}
+        ]
+    })
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<_> = list.iter().map(|(p, r)| (p.to_string(), r.to_string())).collect();
+    pairs.sort();
+    pairs
+}
+
+/// Objects put into moto buckets that notify a queue; returns the queue's messages: moto's own S3
+/// event notifications (one per object) and its `s3:TestEvent`s (one per configured bucket).
+async fn moto_notifications(moto: &Moto, objects: &[(&str, &str)]) -> Vec<Value> {
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let queue = aws.create_queue("objects-created", 262_144).await;
+    let queue_arn = aws.queue_arn(&queue).await;
+    for bucket in ["acme-builds", "acme-versions"] {
+        aws.create_bucket(bucket).await;
+        aws.notify_queue(bucket, "to-queue", &queue_arn, "").await;
+    }
+    for (bucket, key) in objects {
+        aws.put_object(bucket, key, b"artifact".to_vec()).await;
+    }
+    let expected = objects.len() + 2;
+    let messages = aws.drain(&queue, expected, Duration::from_secs(20)).await;
+    assert_eq!(messages.len(), expected, "moto notified every object");
+    messages
+        .iter()
+        .map(|message| serde_json::from_str(message.body().expect("a body")).expect("a JSON notification"))
+        .collect()
+}
+
+/// An SQS event as Lambda's event source mapping builds it from queue messages.
+fn sqs_event(bodies: &[&Value]) -> Value {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(index, body)| {
+            json!({"messageId": format!("m-{index}"), "receiptHandle": "r", "body": body.to_string(),
+                   "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                   "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:objects-created",
+                   "awsRegion": "eu-west-1"})
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// An SNS event as Lambda receives it from a topic the bucket notifies.
+fn sns_event(message: &Value) -> Value {
+    json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:objects-created:1",
+        "Sns": {"Type": "Notification", "MessageId": "n-1", "TopicArn": "arn:aws:sns:eu-west-1:123456789012:objects-created",
+                "Subject": "Amazon S3 Notification", "Message": message.to_string(), "Timestamp": "2026-11-23T10:00:00.000Z"}}]})
+}
+
+fn key_of(notification: &Value) -> Option<&str> {
+    notification.pointer("/Records/0/s3/object/key").and_then(Value::as_str)
+}
+
+#[tokio::test]
+async fn objects_put_into_notifying_buckets_check_exactly_the_resources_that_watch_them() {
+    let moto = Moto::start();
+    let objects = [
+        ("acme-builds", "api/api-1.4.0.tgz"),
+        ("acme-builds", "api/api-1.4.0.tgz.sha256"),
+        ("acme-builds", "api/latest.tgz"),
+        ("acme-builds", "manuals/Handbuch für Kunden v2.1.pdf"),
+        ("acme-builds", "reports/Q3 report.pdf"),
+        ("acme-builds", "elsewhere/api/api-1.4.0.tgz"),
+        ("acme-versions", "api"),
+        ("acme-versions", "web"),
+    ];
+    let notifications = moto_notifications(&moto, &objects).await;
+    let stack = Stack::start(config(), &[]);
+    let expected: [&[(&str, &str)]; 8] = [
+        &[("api", "tarball")],
+        &[],
+        &[("api", "latest")],
+        &[("docs", "manual")],
+        &[("docs", "report")],
+        &[],
+        &[("api", "version")],
+        &[],
+    ];
+
+    let (tests, events): (Vec<&Value>, Vec<&Value>) = notifications.iter().partition(|n| n["Event"] == "s3:TestEvent");
+    assert_eq!(tests.len(), 2);
+    for test in &tests {
+        let (answer, checked) = stack.invoke(test).await;
+        let answer = answer.unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            (answer["test_events"].as_u64(), checked.len()),
+            (Some(1), 0),
+            "{answer}"
+        );
+    }
+    assert!(
+        events
+            .iter()
+            .any(|n| key_of(n).is_some_and(|key| key.contains("%C3%BC") && key.contains('+'))),
+        "moto encodes keys as S3 does: {events:?}"
+    );
+    for ((bucket, key), expected) in objects.iter().zip(expected) {
+        let notification = events
+            .iter()
+            .find(|n| {
+                n.pointer("/Records/0/s3/bucket/name") == Some(&json!(bucket))
+                    && key_of(n).map(hookbox_concourse::s3::decode_key).as_deref() == Some(*key)
+            })
+            .unwrap_or_else(|| panic!("no notification of {bucket}/{key}"));
+        for event in [
+            (*notification).clone(),
+            sqs_event(&[notification]),
+            sns_event(notification),
+        ] {
+            let (answer, checked) = stack.invoke(&event).await;
+            let answer = answer.unwrap_or_else(|error| panic!("{bucket}/{key}: {error}"));
+            assert_eq!(checked, pairs(expected), "{bucket}/{key}: {answer}");
+            assert_eq!(answer["objects"], json!([format!("{bucket}/{key}")]), "{answer}");
+        }
+    }
+
+    // The tarball goes by its webhook token, the others by the bearer route; instance vars go along.
+    let (_, checked) = stack.invoke(&sqs_event(&events)).await;
+    let requests = stack.atc.checks();
+    let tarball = requests.iter().find(|r| r.path.contains("/tarball/")).unwrap();
+    assert_eq!(tarball.query_value("webhook_token"), Some("tarball-token"));
+    let version = requests.iter().find(|r| r.path.contains("/version/")).unwrap();
+    assert_eq!(version.header("authorization"), Some("Bearer bearer-token"));
+    assert_eq!(version.query_value("vars"), Some(r#"{"env":"prod"}"#));
+    // One batch with every notification, the tarball's twice (S3 may deliver twice): each resource once.
+    let mut batch: Vec<&Value> = events.clone();
+    batch.extend(tests);
+    batch.push(events[0]);
+    let (answer, again) = stack.invoke(&sqs_event(&batch)).await;
+    let answer = answer.unwrap();
+    assert_eq!(again, checked);
+    assert_eq!(
+        checked,
+        pairs(&[
+            ("api", "tarball"),
+            ("api", "latest"),
+            ("docs", "manual"),
+            ("docs", "report"),
+            ("api", "version")
+        ])
+    );
+    assert_eq!(stack.atc.checks().len(), 5, "{answer}");
+    assert_eq!(answer["test_events"], 2, "{answer}");
+    assert!(
+        answer["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "triggered"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_concourse_outage_fails_the_invocation_so_that_lambda_retries_it() {
+    let event = s3_event("ObjectCreated:Put", "acme-builds", "api/api-2.0.0.tgz");
+    let mut stack = Stack::start(config(), &[]);
+    let (answer, checked) = stack.invoke(&event).await;
+    assert!(answer.is_ok() && checked.len() == 1, "{answer:?}");
+
+    for behaviour in [Behaviour::Status(503), Behaviour::Slow(Duration::from_secs(3))] {
+        stack.atc.set_behaviour(behaviour);
+        let (answer, _) = stack.invoke(&event).await;
+        let error = answer.expect_err("an outage fails the invocation");
+        assert!(
+            error["errorMessage"]
+                .as_str()
+                .is_some_and(|message| message.contains("may succeed on a retry") && message.contains("api/tarball")),
+            "{behaviour:?}: {error}"
+        );
+        assert!(!error.to_string().contains("tarball-token"), "{error}");
+    }
+    // A refusal no retry can fix (the token is wrong) is logged and reported, not retried.
+    stack.atc.set_behaviour(Behaviour::Status(401));
+    let (answer, _) = stack.invoke(&event).await;
+    let answer = answer.expect("a refused token is no reason to retry");
+    assert_eq!(answer["checks"][0]["outcome"], "failed", "{answer}");
+    assert_eq!(answer["error"], "1 of 1 checks failed", "{answer}");
+    // An object nothing watches never reaches the ATC, up or down.
+    stack.atc.stop();
+    let (answer, _) = stack
+        .invoke(&s3_event("ObjectCreated:Put", "acme-builds", "unwatched.txt"))
+        .await;
+    assert_eq!(answer.unwrap()["message"], "no resource watches these objects");
+    let (answer, _) = stack.invoke(&event).await;
+    let error = answer.expect_err("an ATC that is down fails the invocation");
+    assert!(error.to_string().contains("could not be reached"), "{error}");
+    let logs = stack.function.logs();
+    assert!(
+        logs.contains("failing the invocation so that Lambda retries it"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("tarball-token") && !logs.contains("bearer-token"),
+        "{logs}"
+    );
+}
+
+fn s3_event(event: &str, bucket: &str, key: &str) -> Value {
+    json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
+        "eventTime": "2026-11-23T10:00:00.000Z", "eventName": event,
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket}, "object": {"key": key, "size": 8}}}]})
+}
+
+#[tokio::test]
+async fn payloads_it_cannot_read_are_logged_and_never_crash_it() {
+    let stack = Stack::start(config(), &[]);
+    for payload in [
+        json!({"hello": "world"}),
+        json!({"Records": [{"eventSource": "aws:sqs", "body": "{not json"}]}),
+        json!([1, 2, 3]),
+    ] {
+        let (answer, checked) = stack.invoke(&payload).await;
+        let answer = answer.unwrap_or_else(|error| panic!("{payload}: {error}"));
+        assert_eq!(answer["unreadable"].as_array().map(Vec::len), Some(1), "{answer}");
+        assert!(checked.is_empty());
+    }
+    let (answer, checked) = stack
+        .invoke(&s3_event("ObjectRemoved:Delete", "acme-builds", "api/api-1.0.0.tgz"))
+        .await;
+    assert_eq!(
+        answer.unwrap()["ignored"][0],
+        "ObjectRemoved:Delete acme-builds/api/api-1.0.0.tgz"
+    );
+    assert!(checked.is_empty());
+    assert!(stack.function.logs().contains("record unreadable"));
+}
+
+#[tokio::test]
+async fn the_sample_events_match_the_example_config_through_cargo_lambda_invoke() {
+    let root = workspace_root();
+    let example: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("config/concourse.example.json")).unwrap()).unwrap();
+    let stack = Stack::start(
+        example,
+        &[("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"api-source": "t"}"#)],
+    );
+    let cases: [(&str, &[(&str, &str)]); 6] = [
+        ("s3-put.json", &[("api", "tarball")]),
+        ("s3-multipart.json", &[("api", "tarball"), ("api", "version")]),
+        ("s3-unicode-key.json", &[("docs", "customer-manual")]),
+        ("s3-sns.json", &[("api", "tarball")]),
+        ("s3-sqs.json", &[("api", "tarball"), ("api", "version")]),
+        ("s3-test-event.json", &[]),
+    ];
+    for (file, expected) in cases {
+        stack.atc.clear();
+        let (ok, output) = stack.emulator.invoke_cli(FUNCTION, &root.join("events").join(file));
+        assert!(ok, "{file}: {output}");
+        assert_eq!(stack.atc.checked(), pairs(expected), "{file}: {output}");
+    }
+}
+
+#[test]
+fn connect_bucket_adds_its_notification_and_keeps_the_others() {
+    let moto = Moto::start();
+    let function = "arn:aws:lambda:eu-west-1:123456789012:function:hookbox-S3ConcourseFunction";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let aws = runtime.block_on(LocalAws::new(&moto.endpoint()));
+    runtime.block_on(async {
+        aws.create_bucket("shared-bucket").await;
+        let queue = aws.create_queue("audit", 262_144).await;
+        let arn = aws.queue_arn(&queue).await;
+        aws.notify_queue("shared-bucket", "audit", &arn, "logs/").await;
+    });
+    let connect = |args: &[&str]| {
+        let output = Command::new(workspace_root().join("scripts/connect-bucket"))
+            .args(args)
+            .envs(local_aws_env(&moto.endpoint()))
+            .output()
+            .expect("scripts/connect-bucket runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        (output.status.code(), text)
+    };
+    // What moto has now, read back: (Lambda configurations as (Id, ARN, prefix), queue Ids).
+    let notifications = || {
+        let output = runtime
+            .block_on(
+                aws.s3
+                    .get_bucket_notification_configuration()
+                    .bucket("shared-bucket")
+                    .send(),
+            )
+            .unwrap();
+        let lambdas: Vec<(String, String, String)> = output
+            .lambda_function_configurations()
+            .iter()
+            .map(|c| {
+                let prefix = c
+                    .filter()
+                    .and_then(|f| f.key())
+                    .and_then(|k| k.filter_rules().first())
+                    .and_then(|r| r.value())
+                    .unwrap_or_default();
+                (
+                    c.id().unwrap_or_default().to_owned(),
+                    c.lambda_function_arn().to_owned(),
+                    prefix.to_owned(),
+                )
+            })
+            .collect();
+        let queues: Vec<String> = output
+            .queue_configurations()
+            .iter()
+            .map(|c| c.id().unwrap_or_default().to_owned())
+            .collect();
+        (lambdas, queues)
+    };
+    let ours = |arn: &str, prefix: &str| ("hookbox-s3-concourse".to_owned(), arn.to_owned(), prefix.to_owned());
+    let audit = vec!["audit".to_owned()];
+
+    let (code, text) = connect(&[
+        "--bucket",
+        "shared-bucket",
+        "--function-arn",
+        function,
+        "--prefix",
+        "builds/",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(notifications(), (vec![ours(function, "builds/")], audit.clone()));
+    // Connecting again replaces its own entry only.
+    let renamed = "arn:aws:lambda:eu-west-1:123456789012:function:renamed";
+    let (code, text) = connect(&[
+        "--bucket",
+        "shared-bucket",
+        "--function-arn",
+        renamed,
+        "--prefix",
+        "builds/",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(notifications(), (vec![ours(renamed, "builds/")], audit.clone()));
+    // Every key would include the audit queue's logs/: S3 refuses overlapping configurations, and so
+    // does the script, before writing anything.
+    let (code, text) = connect(&["--bucket", "shared-bucket", "--function-arn", function]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("'audit'") && text.contains("overlapping"), "{text}");
+    assert_eq!(notifications(), (vec![ours(renamed, "builds/")], audit.clone()));
+    let (code, text) = connect(&["--bucket", "shared-bucket", "--remove"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(notifications(), (vec![], audit));
+    let (code, text) = connect(&["--bucket", "no-such-bucket", "--function-arn", function]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("NoSuchBucket") && !text.contains("Traceback"), "{text}");
+}
