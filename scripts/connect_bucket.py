@@ -30,8 +30,9 @@ CONFIGURATION_KINDS = {
 def main():
     args = parse_args()
     try:
-        s3 = boto3.client("s3")
-        function_arn = args.function_arn or stack_output(args.stack, args.output)
+        session = boto3.session.Session(region_name=args.region)
+        s3 = session.client("s3")
+        function_arn = args.function_arn or stack_output(session, args.stack, args.output)
         current = s3.get_bucket_notification_configuration(Bucket=args.bucket)
         current.pop("ResponseMetadata", None)
         wanted = updated(current, args, function_arn)
@@ -62,6 +63,7 @@ def parse_args():
     target.add_argument("--function-arn", help="the s3-concourse function's ARN")
     target.add_argument("--stack", help="read the ARN from this stack's outputs")
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"the stack output to read (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--region", help="the bucket's and the stack's region (default: the AWS environment's)")
     parser.add_argument("--prefix", default="", help="only keys that start with this")
     parser.add_argument("--suffix", default="", help="only keys that end with this")
     parser.add_argument("--id", default=DEFAULT_ID, help=f"the notification's Id (default {DEFAULT_ID})")
@@ -73,10 +75,10 @@ def parse_args():
     return args
 
 
-def stack_output(stack, output):
+def stack_output(session, stack, output):
     if not stack:
         return None
-    answer = boto3.client("cloudformation").describe_stacks(StackName=stack)
+    answer = session.client("cloudformation").describe_stacks(StackName=stack)
     for item in answer["Stacks"][0].get("Outputs", []):
         if item["OutputKey"] == output:
             return item["OutputValue"]
