@@ -179,7 +179,7 @@ impl ConcourseConfigArgs {
                         if let Some(caution) = caution {
                             tracing::warn!("{label}/{name}: {caution}");
                         }
-                        resources.push(entry);
+                        resources.push(*entry);
                     }
                     Verdict::OtherType(type_name) => *tally.other_types.entry(type_name).or_default() += 1,
                     Verdict::Unmatchable(reason) => {

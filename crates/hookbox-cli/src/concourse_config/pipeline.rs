@@ -78,7 +78,7 @@ pub struct Rules {
 pub enum Verdict {
     /// Written to the file; with a caution to show when there is one.
     Included {
-        entry: ResourceEntry,
+        entry: Box<ResourceEntry>,
         caution: Option<String>,
     },
     /// A type the functions do not match (`time`, `registry-image`, an unmapped custom type).
@@ -129,14 +129,14 @@ pub fn select(pipeline: &PipelineRef, resource: &ResourceConfig, rules: &Rules) 
     };
     let instance_vars = pipeline.instance_vars.clone().filter(|vars| !vars.is_empty());
     Verdict::Included {
-        entry: ResourceEntry {
+        entry: Box::new(ResourceEntry {
             pipeline: pipeline.name.clone(),
             instance_vars,
             resource: resource.name.clone(),
             type_name: resource.type_name.clone(),
             webhook_token: webhook_token.map(str::to_owned),
             source: fields,
-        },
+        }),
         caution,
     }
 }
@@ -278,7 +278,7 @@ mod tests {
 
     fn included(value: serde_json::Value) -> ResourceEntry {
         match verdict(value, Auth::Bearer) {
-            Verdict::Included { entry, .. } => entry,
+            Verdict::Included { entry, .. } => *entry,
             other => panic!("{other:?}"),
         }
     }
