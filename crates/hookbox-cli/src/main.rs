@@ -68,7 +68,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(Outcome::Written | Outcome::UpToDate) => ExitCode::SUCCESS,
             Ok(Outcome::Differs) => ExitCode::from(1),
             Err(error) => {
-                tracing::error!("{:#}", anyhow::Error::from(error));
+                // Each message already carries its cause.
+                tracing::error!("{error}");
                 ExitCode::from(2)
             }
         }),

@@ -305,6 +305,10 @@ fn parse_alias(text: &str) -> Result<(String, Kind), String> {
     if name.is_empty() {
         return Err(format!("{text:?} has no type name"));
     }
+    if Kind::of(name).is_some() {
+        // The functions would apply the alias to the built-in type too, and match it as the other kind.
+        return Err(format!("{name} is a built-in type; only custom types take an alias"));
+    }
     let kind = Kind::of(kind.trim()).ok_or_else(|| format!("{:?} is none of git, s3, semver", kind.trim()))?;
     Ok((name.to_owned(), kind))
 }
@@ -317,7 +321,7 @@ mod tests {
     fn aliases_map_a_name_onto_a_built_in_kind() {
         assert_eq!(parse_alias("s3-iam=s3"), Ok(("s3-iam".into(), Kind::S3)));
         assert_eq!(parse_alias(" git-fork = git "), Ok(("git-fork".into(), Kind::Git)));
-        for bad in ["s3-iam", "=s3", "x=docker"] {
+        for bad in ["s3-iam", "=s3", "x=docker", "git=s3"] {
             assert!(parse_alias(bad).is_err(), "{bad}");
         }
     }

@@ -84,6 +84,12 @@ impl Target {
 pub enum TargetError {
     #[error("HOME is not set: name the flyrc with --flyrc")]
     NoHome,
+    #[error("cannot read the flyrc {path}: {source} (`fly login` writes it; or pass --flyrc, or --url and --token)")]
+    Flyrc {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -190,7 +196,7 @@ pub struct FlyTarget {
 
 /// Reads target `name` of the flyrc at `path`.
 pub fn read_target(path: &Path, name: &str) -> Result<FlyTarget, TargetError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TargetError::Read {
+    let text = std::fs::read_to_string(path).map_err(|source| TargetError::Flyrc {
         path: path.to_owned(),
         source,
     })?;
