@@ -205,6 +205,9 @@ fn every_kind_of_resource_becomes_the_expected_config() {
         "INFO hookbox_cli::concourse_config: old: skipped: the pipeline is archived",
         "10 resources from 3 pipelines of team main; 2 left out (see the warnings); 1 not matchable; \
          1 archived pipelines skipped; other types skipped: registry-image 1, time 2",
+        "the functions need a value for each ((name)) webhook_token (ConcourseWebhookTokens, or webhook_tokens \
+         in the ConcourseSecretArn secret): api-source, artifacts, build-number, config-repo, deploy-staging, \
+         latest, release-tags, tarball, version\n",
     ] {
         assert!(stderr.contains(warning), "no {warning:?} in\n{stderr}");
     }

@@ -206,8 +206,19 @@ impl ConcourseConfigArgs {
         };
         let text = generated.render();
         // The functions' build validates the file the same way: never hand it one it would refuse.
-        ConcourseConfig::from_json(&text)?;
+        let validated = ConcourseConfig::from_json(&text)?;
         tracing::info!("{}", summary(&generated, &tally));
+        // The functions refuse to start without a value for each of these: say which before a deploy.
+        let mut secrets: Vec<&str> = validated.token_secret_names().collect();
+        secrets.sort_unstable();
+        secrets.dedup();
+        if !secrets.is_empty() {
+            tracing::info!(
+                "the functions need a value for each ((name)) webhook_token (ConcourseWebhookTokens, or \
+                 webhook_tokens in the ConcourseSecretArn secret): {}",
+                secrets.join(", ")
+            );
+        }
         if self.check {
             check(&self.output, &generated)
         } else {
