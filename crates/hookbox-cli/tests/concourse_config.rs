@@ -261,6 +261,14 @@ fn check_reports_an_added_and_a_removed_resource_and_writes_nothing() {
         generate_with_env(&atc, &args)
     };
 
+    let stdout = generate_with_env(&atc, &["--check", "--output", "-"]);
+    assert_eq!(stdout.status.code(), Some(2));
+    assert!(
+        text(&stdout.stderr).contains("--check compares a file"),
+        "{}",
+        text(&stdout.stderr)
+    );
+
     let missing = check(&[]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
     assert!(text(&missing.stderr).contains("run without --check to write it"));

@@ -98,6 +98,8 @@ pub enum Error {
     Target(#[from] TargetError),
     #[error(transparent)]
     Atc(#[from] AtcError),
+    #[error("--check compares a file: name it with --output")]
+    CheckStdout,
     #[error("cannot read {path}: {source} (run without --check to write it)")]
     ReadExisting {
         path: PathBuf,
@@ -136,6 +138,9 @@ impl ConcourseConfigArgs {
     /// Reads the ATC and writes (or checks) the file. Notes and warnings go to the log (stderr);
     /// `--check`'s differences and `-o -`'s file go to stdout.
     pub async fn run(self) -> Result<Outcome, Error> {
+        if self.check && self.output == Path::new("-") {
+            return Err(Error::CheckStdout);
+        }
         let target = target::resolve(TargetChoice {
             target: self.target.clone(),
             flyrc: self.flyrc.clone(),
