@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use clap::{Parser, Subcommand, ValueEnum};
+use hookbox_cli::concourse_config::{ConcourseConfigArgs, Outcome};
 use hookbox_cli::relay::RelayArgs;
 use tokio::sync::watch;
 
@@ -34,6 +35,11 @@ enum Command {
     /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...); AWS_ENDPOINT_URL points it elsewhere (e.g. moto).
     /// Logs go to stderr; RUST_LOG sets the level (default info).
     Relay(RelayArgs),
+    /// Write the Concourse config the notifier functions are built with (config/concourse.json) from
+    /// the team's pipelines on the ATC: every git, s3 and semver resource with the source fields that
+    /// matching needs and its webhook_token. Or, with --check, compare the file with the ATC.
+    /// Exit status: 0 written or up to date, 1 --check found differences, 2 an error.
+    ConcourseConfig(ConcourseConfigArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,7 +47,7 @@ fn main() -> ExitCode {
     init_logging(cli.log_format);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     match runtime.block_on(run(cli.command)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             tracing::error!("{error:#}");
             ExitCode::FAILURE
@@ -49,14 +55,24 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Relay(args) => {
             let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
             let relay = Arc::new(args.into_relay(&aws)?);
             relay.run(shutdown_signal()).await;
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+        // Its own statuses, as `diff` has them: 1 means "differs", so an error must be another one.
+        Command::ConcourseConfig(args) => Ok(match args.run().await {
+            Ok(Outcome::Written | Outcome::UpToDate) => ExitCode::SUCCESS,
+            Ok(Outcome::Differs) => ExitCode::from(1),
+            Err(error) => {
+                // Each message already carries its cause.
+                tracing::error!("{error}");
+                ExitCode::from(2)
+            }
+        }),
     }
 }
 

@@ -7,10 +7,15 @@
 //! - `POST .../resources/{resource}/check`: 401 without a valid bearer token, 400 for an empty body,
 //!   else 201.
 //! - `POST /sky/issuer/token`: the password grant with `fly`'s client credentials.
+//! - The read-only routes of the config generator, for the pipelines given to
+//!   [`FakeAtc::add_pipeline`], each 401 without a valid bearer token: `GET /api/v1/user` (the
+//!   token's user and teams), `GET /api/v1/teams/{team}/pipelines` (the team's pipelines, archived and
+//!   instanced ones included) and `GET .../pipelines/{pipeline}/config` (`{"config": ...}`, the
+//!   instance named by the `vars` query parameter; 404 for an unknown or archived pipeline, as
+//!   Concourse answers).
 //! - [`Behaviour`] makes it slow or failing; [`FakeAtc::stop`] takes it down.
 //!
-//! Routing is one `match` over the path segments, so the read-only routes a config generator needs
-//! (`GET .../pipelines`, `GET .../pipelines/{pipeline}/config`) can join it as more arms.
+//! Routing is one `match` over the path segments.
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -86,6 +91,44 @@ impl Recorded {
     }
 }
 
+/// A pipeline the fake ATC lists and whose config it serves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServedPipeline {
+    pub team: String,
+    pub name: String,
+    /// The instance vars of an instanced pipeline (a JSON object).
+    pub instance_vars: Option<serde_json::Value>,
+    pub archived: bool,
+    /// The pipeline config, as `GET .../config` answers it under `"config"` (`resources`,
+    /// `resource_types`, `jobs`, ...).
+    pub config: serde_json::Value,
+}
+
+impl ServedPipeline {
+    /// A plain pipeline of `team`.
+    pub fn new(team: &str, name: &str, config: serde_json::Value) -> Self {
+        Self {
+            team: team.to_owned(),
+            name: name.to_owned(),
+            instance_vars: None,
+            archived: false,
+            config,
+        }
+    }
+
+    /// This pipeline as the instance of its group named by `vars`.
+    pub fn instance(mut self, vars: serde_json::Value) -> Self {
+        self.instance_vars = Some(vars);
+        self
+    }
+
+    /// This pipeline archived: listed, but its config is refused.
+    pub fn archived(mut self) -> Self {
+        self.archived = true;
+        self
+    }
+}
+
 /// How the fake ATC answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Behaviour {
@@ -108,6 +151,8 @@ struct State {
     bearer_tokens: HashSet<String>,
     /// username → password for the password grant.
     users: HashMap<String, String>,
+    /// What the read-only routes serve, in the order added.
+    pipelines: Vec<ServedPipeline>,
     next_id: u64,
 }
 
@@ -180,6 +225,11 @@ impl FakeAtc {
     /// Lets `username` log in with `password` through the password grant.
     pub fn add_user(&self, username: &str, password: &str) {
         self.lock().users.insert(username.to_owned(), password.to_owned());
+    }
+
+    /// Lists `pipeline` in its team and serves its config.
+    pub fn add_pipeline(&self, pipeline: ServedPipeline) {
+        self.lock().pipelines.push(pipeline);
     }
 
     /// Forgets every bearer token, as when sessions expire.
@@ -346,8 +396,69 @@ fn route(state: &Mutex<State>, request: &Recorded) -> (u16, String) {
             });
             (200, body.to_string())
         }
+        ("GET", ["api", "v1", "user"]) => {
+            if !has_bearer(&state, request) {
+                return (401, "not authorized".to_owned());
+            }
+            let teams: serde_json::Map<String, serde_json::Value> = state
+                .pipelines
+                .iter()
+                .map(|pipeline| (pipeline.team.clone(), serde_json::json!(["member"])))
+                .collect();
+            let body = serde_json::json!({"user_name": "fake", "is_admin": false, "teams": teams});
+            (200, body.to_string())
+        }
+        ("GET", ["api", "v1", "teams", team, "pipelines"]) => {
+            if !has_bearer(&state, request) {
+                return (401, "not authorized".to_owned());
+            }
+            let listed: Vec<serde_json::Value> = state
+                .pipelines
+                .iter()
+                .enumerate()
+                .filter(|(_, pipeline)| pipeline.team == *team)
+                .map(|(index, pipeline)| {
+                    serde_json::json!({
+                        "id": index + 1, "name": pipeline.name, "instance_vars": pipeline.instance_vars,
+                        "paused": false, "public": false, "archived": pipeline.archived, "team_name": team,
+                    })
+                })
+                .collect();
+            (200, serde_json::Value::Array(listed).to_string())
+        }
+        ("GET", ["api", "v1", "teams", team, "pipelines", name, "config"]) => {
+            if !has_bearer(&state, request) {
+                return (401, "not authorized".to_owned());
+            }
+            let vars = match request
+                .query_value("vars")
+                .map(serde_json::from_str::<serde_json::Value>)
+            {
+                None => None,
+                Some(Ok(vars)) => Some(vars),
+                Some(Err(_)) => return (400, r#"{"errors":["malformed vars"]}"#.to_owned()),
+            };
+            let served = state
+                .pipelines
+                .iter()
+                .find(|p| p.team == *team && p.name == *name && p.instance_vars == vars);
+            match served {
+                Some(pipeline) if !pipeline.archived => {
+                    (200, serde_json::json!({"config": pipeline.config}).to_string())
+                }
+                _ => (404, String::new()),
+            }
+        }
         _ => (404, String::new()),
     }
+}
+
+/// Whether the request carries a bearer token the ATC accepts.
+fn has_bearer(state: &State, request: &Recorded) -> bool {
+    request
+        .header("authorization")
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .is_some_and(|token| state.bearer_tokens.contains(token))
 }
 
 /// 201 with the check build Concourse creates.

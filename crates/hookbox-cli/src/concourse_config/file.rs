@@ -1,0 +1,309 @@
+//! The file the generator writes: the format `hookbox_concourse::ConcourseConfig::from_json` reads,
+//! written the same way every time (resources sorted, keys in a fixed order, two-space JSON, a final
+//! newline), so that a regenerated file differs from the committed one only where a pipeline changed,
+//! and `--check` can say which resources did.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How the functions check resources without a `webhook_token` (the file's `auth`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// Every resource must have a webhook_token; resources without one are left out.
+    #[default]
+    #[value(name = "webhook_token")]
+    WebhookToken,
+    /// The function's bearer token (ConcourseToken) checks the others.
+    Bearer,
+    /// The function's username and password check the others.
+    Password,
+}
+
+/// The whole file. Field order is the order written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    pub atc_url: String,
+    pub team: String,
+    /// A hand-written file may leave it out, as the functions default it.
+    #[serde(default)]
+    pub auth: Auth,
+    #[serde(default)]
+    pub type_aliases: BTreeMap<String, String>,
+    #[serde(default)]
+    pub resources: Vec<ResourceEntry>,
+}
+
+/// One resource. Field order is the order written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceEntry {
+    pub pipeline: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_vars: Option<serde_json::Map<String, serde_json::Value>>,
+    pub resource: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_token: Option<String>,
+    #[serde(default)]
+    pub source: SourceFields,
+}
+
+/// The source fields that matching reads, and no others: a pipeline's source also holds private keys
+/// and access keys, which must never reach the file. Unknown fields of an existing (hand-written) file
+/// are ignored when it is compared, as the functions ignore them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_filter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_regex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regexp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioned_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl ResourceEntry {
+    /// What identifies the resource: pipeline, instance (as compact JSON with sorted keys, `""` for
+    /// none) and name. Sorting by it puts a pipeline's plain resources before its instances'.
+    pub fn key(&self) -> (String, String, String) {
+        let instance = match &self.instance_vars {
+            Some(vars) if !vars.is_empty() => serde_json::Value::Object(vars.clone()).to_string(),
+            _ => String::new(),
+        };
+        (self.pipeline.clone(), instance, self.resource.clone())
+    }
+
+    /// `pipeline/resource`, with the instance vars after it, for messages.
+    pub fn label(&self) -> String {
+        let (pipeline, instance, resource) = self.key();
+        if instance.is_empty() {
+            format!("{pipeline}/{resource}")
+        } else {
+            format!("{pipeline}/{resource} (instance {instance})")
+        }
+    }
+}
+
+impl ConfigFile {
+    /// The file's text: resources sorted by [`ResourceEntry::key`], pretty JSON, a final newline.
+    pub fn render(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.resources.sort_by_key(ResourceEntry::key);
+        let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Reads an existing file for comparison.
+    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// One difference between the file and the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// On the server, not in the file.
+    Added(String),
+    /// In the file, not on the server.
+    Removed(String),
+    /// In both, with these fields different.
+    Changed(String, Vec<String>),
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Added(what) => write!(f, "added: {what}"),
+            Self::Removed(what) => write!(f, "removed: {what}"),
+            Self::Changed(what, fields) => write!(f, "changed: {what}: {}", fields.join(", ")),
+        }
+    }
+}
+
+/// What changes from `old` (the file) to `new` (the server now): the file's own settings first, then
+/// the resources in key order.
+pub fn diff(old: &ConfigFile, new: &ConfigFile) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let settings = [
+        ("atc_url", old.atc_url != new.atc_url),
+        ("team", old.team != new.team),
+        ("auth", old.auth != new.auth),
+        ("type_aliases", old.type_aliases != new.type_aliases),
+    ];
+    let changed_settings: Vec<String> = settings
+        .iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    if !changed_settings.is_empty() {
+        changes.push(Change::Changed("settings".to_owned(), changed_settings));
+    }
+    let index = |file: &ConfigFile| -> BTreeMap<(String, String, String), ResourceEntry> {
+        file.resources
+            .iter()
+            .map(|resource| (resource.key(), resource.clone()))
+            .collect()
+    };
+    let (old, new) = (index(old), index(new));
+    let mut keys: Vec<&(String, String, String)> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        match (old.get(key), new.get(key)) {
+            (None, Some(added)) => changes.push(Change::Added(added.label())),
+            (Some(removed), None) => changes.push(Change::Removed(removed.label())),
+            (Some(before), Some(after)) => {
+                let fields = changed_fields(before, after);
+                if !fields.is_empty() {
+                    changes.push(Change::Changed(after.label(), fields));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    changes
+}
+
+/// The names of the fields that differ (`type`, `webhook_token`, `source.branch`, ...).
+fn changed_fields(before: &ResourceEntry, after: &ResourceEntry) -> Vec<String> {
+    let mut fields = Vec::new();
+    if before.type_name != after.type_name {
+        fields.push("type".to_owned());
+    }
+    if before.webhook_token != after.webhook_token {
+        fields.push("webhook_token".to_owned());
+    }
+    let as_map = |source: &SourceFields| match serde_json::to_value(source) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (old, new) = (as_map(&before.source), as_map(&after.source));
+    let mut names: Vec<&String> = old.keys().chain(new.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        if old.get(name) != new.get(name) {
+            fields.push(format!("source.{name}"));
+        }
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(pipeline: &str, resource: &str, vars: Option<serde_json::Value>) -> ResourceEntry {
+        ResourceEntry {
+            pipeline: pipeline.into(),
+            instance_vars: vars.and_then(|vars| vars.as_object().cloned()),
+            resource: resource.into(),
+            type_name: "git".into(),
+            webhook_token: Some("((t))".into()),
+            source: SourceFields {
+                uri: Some("https://github.com/o/r".into()),
+                ..SourceFields::default()
+            },
+        }
+    }
+
+    fn file(resources: Vec<ResourceEntry>) -> ConfigFile {
+        ConfigFile {
+            atc_url: "https://ci".into(),
+            team: "main".into(),
+            auth: Auth::WebhookToken,
+            type_aliases: BTreeMap::new(),
+            resources,
+        }
+    }
+
+    #[test]
+    fn rendering_sorts_resources_and_keeps_the_key_order() {
+        let text = file(vec![
+            entry("b", "x", None),
+            entry("a", "z", Some(json!({"env": "prod"}))),
+            entry("a", "z", None),
+            entry("a", "y", Some(json!({"env": "dev"}))),
+        ])
+        .render();
+        let order: Vec<(String, Option<serde_json::Value>)> = ConfigFile::parse(&text)
+            .unwrap()
+            .resources
+            .iter()
+            .map(|r| {
+                (
+                    r.resource.clone(),
+                    r.instance_vars.clone().map(serde_json::Value::Object),
+                )
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("z".to_owned(), None),
+                ("y".to_owned(), Some(json!({"env": "dev"}))),
+                ("z".to_owned(), Some(json!({"env": "prod"}))),
+                ("x".to_owned(), None),
+            ]
+        );
+        assert!(text.ends_with("}\n"));
+        let first = text.find("\"pipeline\"").unwrap();
+        assert!(
+            first < text.find("\"resource\"").unwrap()
+                && text.find("\"type\"").unwrap() < text.find("\"source\"").unwrap()
+        );
+        assert!(
+            text.starts_with(
+                "{\n  \"atc_url\": \"https://ci\",\n  \"team\": \"main\",\n  \"auth\": \"webhook_token\","
+            )
+        );
+    }
+
+    #[test]
+    fn the_diff_names_added_removed_and_changed_resources() {
+        let mut changed = entry("a", "repo", None);
+        changed.source.branch = Some("main".into());
+        changed.webhook_token = None;
+        let old = file(vec![entry("a", "repo", None), entry("a", "gone", None)]);
+        let mut new = file(vec![changed, entry("a", "new", Some(json!({"env": "dev"})))]);
+        new.auth = Auth::Bearer;
+        let lines: Vec<String> = diff(&old, &new).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "changed: settings: auth",
+                "removed: a/gone",
+                "changed: a/repo: webhook_token, source.branch",
+                "added: a/new (instance {\"env\":\"dev\"})",
+            ]
+        );
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn a_hand_written_file_compares_by_the_fields_that_matter() {
+        let text = r#"{"atc_url": "https://ci", "team": "main", "resources": [{"pipeline": "a", "resource": "repo",
+            "type": "git", "webhook_token": "((t))", "source": {"uri": "https://github.com/o/r", "private_key": "k"}}]}"#;
+        let existing = ConfigFile::parse(text).unwrap();
+        assert!(diff(&existing, &file(vec![entry("a", "repo", None)])).is_empty());
+    }
+}

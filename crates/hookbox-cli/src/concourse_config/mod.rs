@@ -1,0 +1,368 @@
+//! `hookbox concourse-config`: writes the Concourse config the notifier functions are built with
+//! (`config/concourse.json`) from what the ATC says now, or checks that file against it.
+//!
+//! [`target`] finds the ATC and token (a `fly` target or flags), [`atc`] reads the team's pipelines
+//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and [`file`]
+//! writes the file deterministically and compares it with an existing one.
+
+pub mod atc;
+pub mod file;
+pub mod pipeline;
+pub mod target;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use hookbox_concourse::ConcourseConfig;
+
+use self::atc::{Atc, AtcError};
+use self::file::{Auth, ConfigFile, diff};
+use self::pipeline::{Kind, Rules, Verdict, select};
+use self::target::{TargetChoice, TargetError, Token};
+use crate::relay::duration::parse_duration;
+
+/// Where the functions' build reads the config from.
+pub const DEFAULT_OUTPUT: &str = "config/concourse.json";
+
+#[derive(Debug, Clone, Args)]
+pub struct ConcourseConfigArgs {
+    /// A fly target: the ATC URL, team and token come from the flyrc, as `fly -t NAME` reads them.
+    #[arg(long, short = 't', value_name = "NAME", env = "HOOKBOX_CONCOURSE_TARGET")]
+    pub target: Option<String>,
+
+    /// The flyrc to read --target from [default: $HOME/.flyrc].
+    #[arg(long, value_name = "PATH", env = "HOOKBOX_FLYRC")]
+    pub flyrc: Option<PathBuf>,
+
+    /// The ATC URL (instead of, or over, the target's).
+    #[arg(long, value_name = "URL", env = "HOOKBOX_CONCOURSE_URL")]
+    pub url: Option<String>,
+
+    /// The team whose pipelines are read [default: the target's, else main].
+    #[arg(long, short = 'n', value_name = "TEAM", env = "HOOKBOX_CONCOURSE_TEAM")]
+    pub team: Option<String>,
+
+    /// A bearer token (instead of, or over, the target's). It is sent to the ATC and never printed.
+    #[arg(long, value_name = "TOKEN", env = "HOOKBOX_CONCOURSE_TOKEN", hide_env_values = true)]
+    pub token: Option<Token>,
+
+    /// Accept any TLS certificate of the ATC (as `fly -k`; also taken from the target).
+    #[arg(long, short = 'k', env = "HOOKBOX_CONCOURSE_INSECURE")]
+    pub insecure: bool,
+
+    /// A PEM file with the CA certificate(s) of the ATC (over the target's ca_cert).
+    #[arg(long, value_name = "PATH", env = "HOOKBOX_CONCOURSE_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// How the functions check resources without a webhook_token: with webhook_token, such resources
+    /// are left out (with a warning); bearer and password need the functions' Concourse credentials.
+    #[arg(long, value_enum, default_value = "webhook_token", env = "HOOKBOX_CONCOURSE_AUTH")]
+    pub auth: Auth,
+
+    /// A custom resource type that behaves like git, s3 or semver, e.g. s3-iam=s3 (repeat the flag,
+    /// or comma-separate). Written into the file's type_aliases.
+    #[arg(long = "type-alias", value_name = "NAME=TYPE", env = "HOOKBOX_CONCOURSE_TYPE_ALIASES",
+          value_delimiter = ',', value_parser = parse_alias)]
+    pub type_aliases: Vec<(String, Kind)>,
+
+    /// The file to write (or, with --check, to compare); `-` writes to stdout.
+    #[arg(long, short = 'o', value_name = "FILE", default_value = DEFAULT_OUTPUT)]
+    pub output: PathBuf,
+
+    /// Compare the file with the ATC instead of writing it: print what was added, removed or changed,
+    /// and exit 1 when they differ (0 when equal, 2 on errors).
+    #[arg(long)]
+    pub check: bool,
+
+    /// How long one request to the ATC may take.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, env = "HOOKBOX_CONCOURSE_TIMEOUT")]
+    pub timeout: Duration,
+}
+
+/// How a run ended, for the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The file was written (or printed).
+    Written,
+    /// `--check`: the file is what the ATC says.
+    UpToDate,
+    /// `--check`: the file differs from what the ATC says.
+    Differs,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    Atc(#[from] AtcError),
+    #[error("--check compares a file: name it with --output")]
+    CheckStdout,
+    #[error("cannot read {path}: {source} (run without --check to write it)")]
+    ReadExisting {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a Concourse config: {source}")]
+    ParseExisting {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A generator bug: what it made would fail the functions' build.
+    #[error("the generated config does not pass the functions' validation ({0}); please report this")]
+    Invalid(#[from] hookbox_concourse::ConfigError),
+}
+
+/// What the pipelines gave, for the summary line.
+#[derive(Debug, Default)]
+struct Tally {
+    pipelines: usize,
+    archived: usize,
+    left_out: usize,
+    unmatchable: usize,
+    /// type name → resources of that type that the functions do not match.
+    other_types: BTreeMap<String, usize>,
+}
+
+impl ConcourseConfigArgs {
+    /// Reads the ATC and writes (or checks) the file. Notes and warnings go to the log (stderr);
+    /// `--check`'s differences and `-o -`'s file go to stdout.
+    pub async fn run(self) -> Result<Outcome, Error> {
+        if self.check && self.output == Path::new("-") {
+            return Err(Error::CheckStdout);
+        }
+        let target = target::resolve(TargetChoice {
+            target: self.target.clone(),
+            flyrc: self.flyrc.clone(),
+            url: self.url.clone(),
+            team: self.team.clone(),
+            token: self.token.clone(),
+            insecure: self.insecure,
+            ca_cert: self.ca_cert.clone(),
+        })?;
+        let (atc_url, team) = (target.url.clone(), target.team.clone());
+        let atc = Atc::new(target, self.timeout)?;
+        atc.verify_login().await?;
+        let mut pipelines = atc.pipelines().await?;
+        pipelines.sort_by_key(|pipeline| (pipeline.name.clone(), pipeline.label()));
+        let rules = Rules {
+            aliases: self.type_aliases.iter().cloned().collect(),
+            auth: self.auth,
+        };
+        let mut tally = Tally::default();
+        let mut resources = Vec::new();
+        for pipeline in &pipelines {
+            let label = pipeline.label();
+            if pipeline.archived {
+                tracing::info!("{label}: skipped: the pipeline is archived, and Concourse refuses its checks");
+                tally.archived += 1;
+                continue;
+            }
+            let config = match atc.pipeline_config(pipeline).await {
+                Ok(config) => config,
+                Err(error) if error.is_not_found() => {
+                    tracing::warn!("{label}: skipped: the pipeline went away while it was read");
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+            tally.pipelines += 1;
+            for resource in config.resources.unwrap_or_default() {
+                let name = &resource.name;
+                match select(pipeline, &resource, &rules) {
+                    Verdict::Included { entry, caution } => {
+                        if let Some(caution) = caution {
+                            tracing::warn!("{label}/{name}: {caution}");
+                        }
+                        resources.push(*entry);
+                    }
+                    Verdict::OtherType(type_name) => *tally.other_types.entry(type_name).or_default() += 1,
+                    Verdict::Unmatchable(reason) => {
+                        tracing::info!("{label}/{name}: skipped: {reason}");
+                        tally.unmatchable += 1;
+                    }
+                    Verdict::LeftOut(reason) => {
+                        tracing::warn!("{label}/{name}: left out: {reason}");
+                        tally.left_out += 1;
+                    }
+                }
+            }
+        }
+        let generated = ConfigFile {
+            atc_url,
+            team,
+            auth: self.auth,
+            type_aliases: self
+                .type_aliases
+                .iter()
+                .map(|(name, kind)| (name.clone(), kind.name().to_owned()))
+                .collect(),
+            resources,
+        };
+        let text = generated.render();
+        // The functions' build validates the file the same way: never hand it one it would refuse.
+        let validated = ConcourseConfig::from_json(&text)?;
+        tracing::info!("{}", summary(&generated, &tally));
+        // The functions refuse to start without a value for each of these: say which before a deploy.
+        let mut secrets: Vec<&str> = validated.token_secret_names().collect();
+        secrets.sort_unstable();
+        secrets.dedup();
+        if !secrets.is_empty() {
+            tracing::info!(
+                "the functions need a value for each ((name)) webhook_token (ConcourseWebhookTokens, or \
+                 webhook_tokens in the ConcourseSecretArn secret): {}",
+                secrets.join(", ")
+            );
+        }
+        if self.check {
+            check(&self.output, &generated)
+        } else {
+            write(&self.output, &text)?;
+            Ok(Outcome::Written)
+        }
+    }
+}
+
+/// Compares the file at `path` with `generated` and prints the differences to stdout.
+fn check(path: &Path, generated: &ConfigFile) -> Result<Outcome, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadExisting {
+        path: path.to_owned(),
+        source,
+    })?;
+    let existing = ConfigFile::parse(&text).map_err(|source| Error::ParseExisting {
+        path: path.to_owned(),
+        source,
+    })?;
+    let changes = diff(&existing, generated);
+    if changes.is_empty() {
+        tracing::info!("{} is up to date", path.display());
+        return Ok(Outcome::UpToDate);
+    }
+    for change in &changes {
+        println!("{change}");
+    }
+    tracing::warn!(
+        "{} differs from the pipelines ({} differences): run without --check to update it",
+        path.display(),
+        changes.len()
+    );
+    Ok(Outcome::Differs)
+}
+
+/// Writes `text` to `path` (`-`: stdout) through a temporary file and a rename, so that a build never
+/// sees half a file.
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    if path == Path::new("-") {
+        print!("{text}");
+        return Ok(());
+    }
+    let error = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, text).map_err(error)?;
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        error(source)
+    })?;
+    tracing::info!("wrote {}", path.display());
+    Ok(())
+}
+
+/// One line: what was written and what was not, so that a skipped custom type is noticed.
+fn summary(generated: &ConfigFile, tally: &Tally) -> String {
+    let mut line = format!(
+        "{} resources from {} pipelines of team {}",
+        generated.resources.len(),
+        tally.pipelines,
+        generated.team
+    );
+    if tally.left_out > 0 {
+        line.push_str(&format!("; {} left out (see the warnings)", tally.left_out));
+    }
+    if tally.unmatchable > 0 {
+        line.push_str(&format!("; {} not matchable", tally.unmatchable));
+    }
+    if tally.archived > 0 {
+        line.push_str(&format!("; {} archived pipelines skipped", tally.archived));
+    }
+    if !tally.other_types.is_empty() {
+        let counts: Vec<String> = tally
+            .other_types
+            .iter()
+            .map(|(name, count)| format!("{name} {count}"))
+            .collect();
+        line.push_str(&format!(
+            "; other types skipped: {} (--type-alias NAME=git|s3|semver maps a custom type)",
+            counts.join(", ")
+        ));
+    }
+    line
+}
+
+fn parse_alias(text: &str) -> Result<(String, Kind), String> {
+    let (name, kind) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME=TYPE"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("{text:?} has no type name"));
+    }
+    if Kind::of(name).is_some() {
+        // The functions would apply the alias to the built-in type too, and match it as the other kind.
+        return Err(format!("{name} is a built-in type; only custom types take an alias"));
+    }
+    let kind = Kind::of(kind.trim()).ok_or_else(|| format!("{:?} is none of git, s3, semver", kind.trim()))?;
+    Ok((name.to_owned(), kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_map_a_name_onto_a_built_in_kind() {
+        assert_eq!(parse_alias("s3-iam=s3"), Ok(("s3-iam".into(), Kind::S3)));
+        assert_eq!(parse_alias(" git-fork = git "), Ok(("git-fork".into(), Kind::Git)));
+        for bad in ["s3-iam", "=s3", "x=docker", "git=s3"] {
+            assert!(parse_alias(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_what_was_not_written() {
+        let file = ConfigFile {
+            atc_url: "https://ci".into(),
+            team: "main".into(),
+            auth: Auth::WebhookToken,
+            type_aliases: BTreeMap::new(),
+            resources: Vec::new(),
+        };
+        let tally = Tally {
+            pipelines: 2,
+            archived: 1,
+            left_out: 3,
+            unmatchable: 1,
+            other_types: BTreeMap::from([("time".to_owned(), 2), ("docker-image".to_owned(), 1)]),
+        };
+        assert_eq!(
+            summary(&file, &tally),
+            "0 resources from 2 pipelines of team main; 3 left out (see the warnings); 1 not matchable; \
+             1 archived pipelines skipped; other types skipped: docker-image 1, time 2 \
+             (--type-alias NAME=git|s3|semver maps a custom type)"
+        );
+    }
+}
