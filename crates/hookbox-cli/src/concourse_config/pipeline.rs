@@ -204,6 +204,11 @@ fn read_fields(kind: Kind, source: &serde_json::Map<String, serde_json::Value>) 
             if fields.regexp.is_none() && fields.versioned_file.is_none() {
                 return Err(missing("regexp (or versioned_file)"));
             }
+            // A Go pattern the functions cannot read (say, a `\p{...}` class) leaves out this resource
+            // only, instead of failing the whole file.
+            if let Some(Err(message)) = fields.regexp.as_deref().map(hookbox_concourse::s3::anchored) {
+                return Err(Problem::LeftOut(format!("source.regexp is {message}")));
+            }
             Ok(fields)
         }
         Kind::Semver => {
@@ -370,6 +375,10 @@ mod tests {
             (
                 json!({"name": "r", "type": "semver", "source": {"bucket": "b"}}),
                 "source.key is missing",
+            ),
+            (
+                json!({"name": "r", "type": "s3", "source": {"bucket": "b", "regexp": "x-\\p{Greek}(.*)"}}),
+                "source.regexp is not a regular expression",
             ),
             (json!({"name": "r", "type": "git"}), "source.uri is missing"),
             (
