@@ -6,55 +6,39 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hookbox_core::signature::HmacScheme;
-use hookbox_testkit::TempDir;
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
-use hookbox_testkit::lambda::{Emulator, Function};
 use hookbox_testkit::moto::Moto;
+use hookbox_testkit::notifier::NotifierStack;
 use serde_json::{Value, json};
 
 const FUNCTION: &str = "github-concourse";
 const SECRET: &str = "hookbox-test-secret";
 
-struct Stack {
-    atc: FakeAtc,
-    emulator: Emulator,
-    function: Function,
-    _dir: TempDir,
+/// The function in front of a fake ATC, with the test's webhook secrets.
+struct Stack(NotifierStack);
+
+impl std::ops::Deref for Stack {
+    type Target = NotifierStack;
+    fn deref(&self) -> &NotifierStack {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Stack {
+    fn deref_mut(&mut self) -> &mut NotifierStack {
+        &mut self.0
+    }
 }
 
 impl Stack {
-    /// The function with `config` (its `atc_url` filled in) and `env` over the defaults.
+    /// The function with `config` and `env` over the defaults.
     fn start(config: Value, env: &[(&str, &str)]) -> Self {
-        let atc = FakeAtc::start();
-        let dir = TempDir::new();
-        let mut config = config;
-        config["atc_url"] = json!(atc.url());
-        let file = dir.path().join("concourse.json");
-        std::fs::write(&file, config.to_string()).unwrap();
-        let mut vars = vec![
-            ("HOOKBOX_CONCOURSE_CONFIG_FILE".to_owned(), file.display().to_string()),
-            (
-                "HOOKBOX_GITHUB_WEBHOOK_SECRETS".to_owned(),
-                format!(r#"["retired-secret", "{SECRET}"]"#),
-            ),
-            ("HOOKBOX_CHECK_TIMEOUT_MS".to_owned(), "1000".to_owned()),
-            ("RUST_LOG".to_owned(), "info".to_owned()),
-        ];
-        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let emulator = Emulator::start();
-        let function = Function::start(
-            &emulator,
-            FUNCTION,
-            Path::new(env!("CARGO_BIN_EXE_github-concourse")),
-            &vars,
-        );
-        Self {
-            atc,
-            emulator,
-            function,
-            _dir: dir,
-        }
+        let secrets = format!(r#"["retired-secret", "{SECRET}"]"#);
+        let mut vars = vec![("HOOKBOX_GITHUB_WEBHOOK_SECRETS", secrets.as_str())];
+        vars.extend_from_slice(env);
+        let binary = Path::new(env!("CARGO_BIN_EXE_github-concourse"));
+        Self(NotifierStack::start(FUNCTION, binary, config, &vars))
     }
 
     /// Delivers `body` as GitHub would: signed with `signature` (or the test secret when `None`).

@@ -8,57 +8,43 @@ use std::process::Command;
 use std::time::Duration;
 
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
-use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
-use hookbox_testkit::lambda::{Emulator, Function};
+use hookbox_testkit::fake_atc::Behaviour;
 use hookbox_testkit::moto::Moto;
-use hookbox_testkit::{TempDir, workspace_root};
+use hookbox_testkit::notifier::NotifierStack;
+use hookbox_testkit::workspace_root;
 use serde_json::{Value, json};
 
 const FUNCTION: &str = "s3-concourse";
 
-struct Stack {
-    atc: FakeAtc,
-    emulator: Emulator,
-    function: Function,
-    _dir: TempDir,
+/// The function in front of a fake ATC that accepts the config's tokens.
+struct Stack(NotifierStack);
+
+impl std::ops::Deref for Stack {
+    type Target = NotifierStack;
+    fn deref(&self) -> &NotifierStack {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Stack {
+    fn deref_mut(&mut self) -> &mut NotifierStack {
+        &mut self.0
+    }
 }
 
 impl Stack {
-    /// The function with `config` (its `atc_url` pointed at a new fake ATC) and `env` over the
-    /// defaults; the fake ATC accepts the config's tokens.
+    /// The function with `config`, the test's Concourse secrets and `env` over the defaults.
     fn start(config: Value, env: &[(&str, &str)]) -> Self {
-        let atc = FakeAtc::start();
-        atc.add_bearer_token("bearer-token");
-        atc.add_webhook_token("api", "tarball", "tarball-token");
-        let dir = TempDir::new();
-        let mut config = config;
-        config["atc_url"] = json!(atc.url());
-        let file = dir.path().join("concourse.json");
-        std::fs::write(&file, config.to_string()).unwrap();
         let mut vars = vec![
-            ("HOOKBOX_CONCOURSE_CONFIG_FILE".to_owned(), file.display().to_string()),
-            ("HOOKBOX_CONCOURSE_TOKEN".to_owned(), "bearer-token".to_owned()),
-            (
-                "HOOKBOX_CONCOURSE_WEBHOOK_TOKENS".to_owned(),
-                r#"{"tarball": "tarball-token"}"#.to_owned(),
-            ),
-            ("HOOKBOX_CHECK_TIMEOUT_MS".to_owned(), "1000".to_owned()),
-            ("RUST_LOG".to_owned(), "info".to_owned()),
+            ("HOOKBOX_CONCOURSE_TOKEN", "bearer-token"),
+            ("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"tarball": "tarball-token"}"#),
         ];
-        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let emulator = Emulator::start();
-        let function = Function::start(
-            &emulator,
-            FUNCTION,
-            Path::new(env!("CARGO_BIN_EXE_s3-concourse")),
-            &vars,
-        );
-        Self {
-            atc,
-            emulator,
-            function,
-            _dir: dir,
-        }
+        vars.extend_from_slice(env);
+        let binary = Path::new(env!("CARGO_BIN_EXE_s3-concourse"));
+        let stack = NotifierStack::start(FUNCTION, binary, config, &vars);
+        stack.atc.add_bearer_token("bearer-token");
+        stack.atc.add_webhook_token("api", "tarball", "tarball-token");
+        Self(stack)
     }
 
     /// Invokes the function with `event`; returns its answer or its error, and the checks the ATC

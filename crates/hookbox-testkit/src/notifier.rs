@@ -1,0 +1,45 @@
+//! A Concourse notifier function (github-concourse, s3-concourse) under the emulator, with its config
+//! pointed at a fresh fake ATC: what every notifier test starts from.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::TempDir;
+use crate::fake_atc::FakeAtc;
+use crate::lambda::{Emulator, Function};
+
+/// The fake ATC, the emulator and the function; all stopped on drop.
+pub struct NotifierStack {
+    pub atc: FakeAtc,
+    pub emulator: Emulator,
+    pub function: Function,
+    _dir: TempDir,
+}
+
+impl NotifierStack {
+    /// Starts the function `name` from `binary` with `config` (its `atc_url` replaced by the fake
+    /// ATC's) as its config file, checks bounded at one second, info logs, and `env` over that.
+    pub fn start(name: &str, binary: &Path, config: Value, env: &[(&str, &str)]) -> Self {
+        let atc = FakeAtc::start();
+        let dir = TempDir::new();
+        let mut config = config;
+        config["atc_url"] = json!(atc.url());
+        let file = dir.path().join("concourse.json");
+        std::fs::write(&file, config.to_string()).expect("the temporary directory is writable");
+        let mut vars = vec![
+            ("HOOKBOX_CONCOURSE_CONFIG_FILE".to_owned(), file.display().to_string()),
+            ("HOOKBOX_CHECK_TIMEOUT_MS".to_owned(), "1000".to_owned()),
+            ("RUST_LOG".to_owned(), "info".to_owned()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let emulator = Emulator::start();
+        let function = Function::start(&emulator, name, binary, &vars);
+        Self {
+            atc,
+            emulator,
+            function,
+            _dir: dir,
+        }
+    }
+}
