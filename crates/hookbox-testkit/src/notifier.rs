@@ -11,6 +11,7 @@ use crate::lambda::{Emulator, Function};
 
 /// The fake ATC, the emulator and the function; all stopped on drop.
 pub struct NotifierStack {
+    name: String,
     pub atc: FakeAtc,
     pub emulator: Emulator,
     pub function: Function,
@@ -36,10 +37,21 @@ impl NotifierStack {
         let emulator = Emulator::start();
         let function = Function::start(&emulator, name, binary, &vars);
         Self {
+            name: name.to_owned(),
             atc,
             emulator,
             function,
             _dir: dir,
         }
+    }
+
+    /// Invokes the function with `event`: its answer, or its error document.
+    pub async fn invoke(&self, event: &Value) -> Result<Value, Value> {
+        self.emulator.invoke(&self.name, event).await
+    }
+
+    /// Invokes the HTTP function with a gateway event: the status and JSON body of its answer.
+    pub async fn invoke_http(&self, event: &Value) -> (u16, Value) {
+        self.emulator.invoke_http(&self.function, &self.name, event).await
     }
 }

@@ -15,32 +15,23 @@ use serde_json::{Value, json};
 const FUNCTION: &str = "github-concourse";
 const SECRET: &str = "hookbox-test-secret";
 
-/// The function in front of a fake ATC, with the test's webhook secrets.
-struct Stack(NotifierStack);
-
-impl std::ops::Deref for Stack {
-    type Target = NotifierStack;
-    fn deref(&self) -> &NotifierStack {
-        &self.0
-    }
+/// The function in front of a fake ATC, with `config`, the test's webhook secrets and `env` over the
+/// defaults.
+fn start(config: Value, env: &[(&str, &str)]) -> NotifierStack {
+    let secrets = format!(r#"["retired-secret", "{SECRET}"]"#);
+    let mut vars = vec![("HOOKBOX_GITHUB_WEBHOOK_SECRETS", secrets.as_str())];
+    vars.extend_from_slice(env);
+    let binary = Path::new(env!("CARGO_BIN_EXE_github-concourse"));
+    NotifierStack::start(FUNCTION, binary, config, &vars)
 }
 
-impl std::ops::DerefMut for Stack {
-    fn deref_mut(&mut self) -> &mut NotifierStack {
-        &mut self.0
-    }
+/// What GitHub does to the function.
+trait GitHub {
+    async fn deliver(&self, event: &str, content_type: &str, body: &str, signature: Option<&str>) -> (u16, Value);
+    async fn push(&self, push: &Value) -> (u16, Value, Vec<(String, String)>);
 }
 
-impl Stack {
-    /// The function with `config` and `env` over the defaults.
-    fn start(config: Value, env: &[(&str, &str)]) -> Self {
-        let secrets = format!(r#"["retired-secret", "{SECRET}"]"#);
-        let mut vars = vec![("HOOKBOX_GITHUB_WEBHOOK_SECRETS", secrets.as_str())];
-        vars.extend_from_slice(env);
-        let binary = Path::new(env!("CARGO_BIN_EXE_github-concourse"));
-        Self(NotifierStack::start(FUNCTION, binary, config, &vars))
-    }
-
+impl GitHub for NotifierStack {
     /// Delivers `body` as GitHub would: signed with `signature` (or the test secret when `None`).
     async fn deliver(&self, event: &str, content_type: &str, body: &str, signature: Option<&str>) -> (u16, Value) {
         let signed = HmacScheme::github_sha256().sign(SECRET.as_bytes(), body.as_bytes());
@@ -53,11 +44,7 @@ impl Stack {
             Some("") => {}
             Some(forged) => headers["x-hub-signature-256"] = json!(forged),
         }
-        self.invoke(&http_event(headers, body)).await
-    }
-
-    async fn invoke(&self, event: &Value) -> (u16, Value) {
-        self.emulator.invoke_http(&self.function, FUNCTION, event).await
+        self.invoke_http(&http_event(headers, body)).await
     }
 
     /// Delivers a JSON push and returns the status, answer and the checks the ATC received.
@@ -140,7 +127,7 @@ const SECRETS: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn pushes_check_exactly_the_resources_they_concern() {
-    let stack = Stack::start(config(), SECRETS);
+    let stack = start(config(), SECRETS);
     atc_accepts_config_tokens(&stack.atc);
 
     let (status, body, checked) = stack.push(&push("acme/api", "refs/heads/main", &["src/lib.rs"])).await;
@@ -227,7 +214,7 @@ fn form_encode(payload: &str) -> String {
 
 #[tokio::test]
 async fn forged_or_missing_signatures_trigger_nothing() {
-    let stack = Stack::start(config(), SECRETS);
+    let stack = start(config(), SECRETS);
     atc_accepts_config_tokens(&stack.atc);
     let body = push("acme/api", "refs/heads/main", &["src/lib.rs"]).to_string();
     let forged = HmacScheme::github_sha256().sign(b"guessed-secret", body.as_bytes());
@@ -243,7 +230,7 @@ async fn forged_or_missing_signatures_trigger_nothing() {
     // The legacy SHA-1 signature is not accepted unless allowed.
     let sha1 = HmacScheme::github_sha1().sign(SECRET.as_bytes(), body.as_bytes());
     let mut headers = json!({"content-type": "application/json", "x-github-event": "push", "x-hub-signature": sha1});
-    assert_eq!(stack.invoke(&http_event(headers.clone(), &body)).await.0, 401);
+    assert_eq!(stack.invoke_http(&http_event(headers.clone(), &body)).await.0, 401);
     assert!(stack.atc.requests().is_empty(), "{:?}", stack.atc.requests());
     let logs = stack.function.logs();
     assert!(logs.contains("bad signature"), "{logs}");
@@ -255,7 +242,7 @@ async fn forged_or_missing_signatures_trigger_nothing() {
     // A signature by the retired secret still verifies during rotation; ping and other events answer 200.
     let retired = HmacScheme::github_sha256().sign(b"retired-secret", body.as_bytes());
     headers["x-hub-signature-256"] = json!(retired);
-    assert_eq!(stack.invoke(&http_event(headers, &body)).await.0, 200);
+    assert_eq!(stack.invoke_http(&http_event(headers, &body)).await.0, 200);
     let (status, answer) = stack
         .deliver("ping", "application/json", r#"{"zen": "Keep it simple."}"#, None)
         .await;
@@ -270,19 +257,19 @@ async fn forged_or_missing_signatures_trigger_nothing() {
 
 #[tokio::test]
 async fn sha1_signatures_count_when_allowed() {
-    let stack = Stack::start(config(), &[SECRETS[0], SECRETS[1], ("HOOKBOX_ALLOW_SHA1", "true")]);
+    let stack = start(config(), &[SECRETS[0], SECRETS[1], ("HOOKBOX_ALLOW_SHA1", "true")]);
     atc_accepts_config_tokens(&stack.atc);
     let body = push("acme/web", "refs/heads/main", &["a"]).to_string();
     let sha1 = HmacScheme::github_sha1().sign(SECRET.as_bytes(), body.as_bytes());
     let headers = json!({"content-type": "application/json", "x-github-event": "push", "x-hub-signature": sha1});
-    let (status, answer) = stack.invoke(&http_event(headers, &body)).await;
+    let (status, answer) = stack.invoke_http(&http_event(headers, &body)).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(stack.atc.checked(), pairs(&[("web", "site")]));
 }
 
 #[tokio::test]
 async fn a_slow_failing_or_down_atc_answers_502_within_the_timeout() {
-    let mut stack = Stack::start(config(), SECRETS);
+    let mut stack = start(config(), SECRETS);
     atc_accepts_config_tokens(&stack.atc);
     let matching = push("acme/api", "refs/heads/main", &["src/lib.rs"]);
 
@@ -328,7 +315,7 @@ async fn a_slow_failing_or_down_atc_answers_502_within_the_timeout() {
 async fn password_logins_are_renewed_after_the_session_expires() {
     let mut config = config();
     config["auth"] = json!("password");
-    let stack = Stack::start(
+    let stack = start(
         config,
         &[
             SECRETS[0],
@@ -353,7 +340,7 @@ async fn password_logins_are_renewed_after_the_session_expires() {
 
 #[tokio::test]
 async fn without_a_configuration_the_function_says_it_checks_nothing() {
-    let stack = Stack::start(json!({"team": "main", "resources": []}), &[]);
+    let stack = start(json!({"team": "main", "resources": []}), &[]);
     let (status, body, checked) = stack.push(&push("acme/api", "refs/heads/main", &["src"])).await;
     assert_eq!((status, checked.len()), (200, 0), "{body}");
     assert!(
@@ -366,7 +353,7 @@ async fn without_a_configuration_the_function_says_it_checks_nothing() {
 async fn the_sample_events_verify_and_match_the_example_config() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let example = std::fs::read_to_string(root.join("config/concourse.example.json")).unwrap();
-    let stack = Stack::start(
+    let stack = start(
         serde_json::from_str(&example).unwrap(),
         &[
             ("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"api-source": "api-token"}"#),
@@ -385,7 +372,7 @@ async fn the_sample_events_verify_and_match_the_example_config() {
     for (file, expected) in cases {
         stack.atc.clear();
         let text = std::fs::read_to_string(root.join("events").join(file)).unwrap();
-        let (status, body) = stack.invoke(&serde_json::from_str(&text).unwrap()).await;
+        let (status, body) = stack.invoke_http(&serde_json::from_str(&text).unwrap()).await;
         assert_eq!(status, 200, "{file}: {body}");
         assert_eq!(stack.atc.checked(), pairs(expected), "{file}: {body}");
     }
@@ -408,7 +395,7 @@ async fn secrets_can_come_from_secrets_manager_alone() {
     // No secret at all in the environment: everything comes from Secrets Manager.
     env.push(("HOOKBOX_GITHUB_WEBHOOK_SECRETS".into(), String::new()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let stack = Stack::start(config(), &env);
+    let stack = start(config(), &env);
     atc_accepts_config_tokens(&stack.atc);
 
     let (status, body, checked) = stack.push(&push("acme/api", "refs/heads/main", &["src/a.rs"])).await;

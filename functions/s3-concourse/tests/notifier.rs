@@ -16,44 +16,27 @@ use serde_json::{Value, json};
 
 const FUNCTION: &str = "s3-concourse";
 
-/// The function in front of a fake ATC that accepts the config's tokens.
-struct Stack(NotifierStack);
-
-impl std::ops::Deref for Stack {
-    type Target = NotifierStack;
-    fn deref(&self) -> &NotifierStack {
-        &self.0
-    }
+/// The function in front of a fake ATC that accepts the config's tokens, with `config`, the test's
+/// Concourse secrets and `env` over the defaults.
+fn start(config: Value, env: &[(&str, &str)]) -> NotifierStack {
+    let mut vars = vec![
+        ("HOOKBOX_CONCOURSE_TOKEN", "bearer-token"),
+        ("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"tarball": "tarball-token"}"#),
+    ];
+    vars.extend_from_slice(env);
+    let binary = Path::new(env!("CARGO_BIN_EXE_s3-concourse"));
+    let stack = NotifierStack::start(FUNCTION, binary, config, &vars);
+    stack.atc.add_bearer_token("bearer-token");
+    stack.atc.add_webhook_token("api", "tarball", "tarball-token");
+    stack
 }
 
-impl std::ops::DerefMut for Stack {
-    fn deref_mut(&mut self) -> &mut NotifierStack {
-        &mut self.0
-    }
-}
-
-impl Stack {
-    /// The function with `config`, the test's Concourse secrets and `env` over the defaults.
-    fn start(config: Value, env: &[(&str, &str)]) -> Self {
-        let mut vars = vec![
-            ("HOOKBOX_CONCOURSE_TOKEN", "bearer-token"),
-            ("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"tarball": "tarball-token"}"#),
-        ];
-        vars.extend_from_slice(env);
-        let binary = Path::new(env!("CARGO_BIN_EXE_s3-concourse"));
-        let stack = NotifierStack::start(FUNCTION, binary, config, &vars);
-        stack.atc.add_bearer_token("bearer-token");
-        stack.atc.add_webhook_token("api", "tarball", "tarball-token");
-        Self(stack)
-    }
-
-    /// Invokes the function with `event`; returns its answer or its error, and the checks the ATC
-    /// received for it.
-    async fn invoke(&self, event: &Value) -> (Result<Value, Value>, Vec<(String, String)>) {
-        self.atc.clear();
-        let outcome = self.emulator.invoke(FUNCTION, event).await;
-        (outcome, self.atc.checked())
-    }
+/// Invokes the function with `event`; returns its answer or its error, and the checks the ATC
+/// received for it.
+async fn invoke(stack: &NotifierStack, event: &Value) -> (Result<Value, Value>, Vec<(String, String)>) {
+    stack.atc.clear();
+    let outcome = stack.invoke(event).await;
+    (outcome, stack.atc.checked())
 }
 
 fn s3(pipeline: &str, resource: &str, source: Value) -> Value {
@@ -156,7 +139,7 @@ async fn objects_put_into_notifying_buckets_check_exactly_the_resources_that_wat
         ("acme-versions", "web"),
     ];
     let notifications = moto_notifications(&moto, &objects).await;
-    let stack = Stack::start(config(), &[]);
+    let stack = start(config(), &[]);
     let expected: [&[(&str, &str)]; 8] = [
         &[("api", "tarball")],
         &[],
@@ -171,7 +154,7 @@ async fn objects_put_into_notifying_buckets_check_exactly_the_resources_that_wat
     let (tests, events): (Vec<&Value>, Vec<&Value>) = notifications.iter().partition(|n| n["Event"] == "s3:TestEvent");
     assert_eq!(tests.len(), 2);
     for test in &tests {
-        let (answer, checked) = stack.invoke(test).await;
+        let (answer, checked) = invoke(&stack, test).await;
         let answer = answer.unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(
             (answer["test_events"].as_u64(), checked.len()),
@@ -198,7 +181,7 @@ async fn objects_put_into_notifying_buckets_check_exactly_the_resources_that_wat
             sqs_event(&[notification]),
             sns_event(notification),
         ] {
-            let (answer, checked) = stack.invoke(&event).await;
+            let (answer, checked) = invoke(&stack, &event).await;
             let answer = answer.unwrap_or_else(|error| panic!("{bucket}/{key}: {error}"));
             assert_eq!(checked, pairs(expected), "{bucket}/{key}: {answer}");
             assert_eq!(answer["objects"], json!([format!("{bucket}/{key}")]), "{answer}");
@@ -206,7 +189,7 @@ async fn objects_put_into_notifying_buckets_check_exactly_the_resources_that_wat
     }
 
     // The tarball goes by its webhook token, the others by the bearer route; instance vars go along.
-    let (_, checked) = stack.invoke(&sqs_event(&events)).await;
+    let (_, checked) = invoke(&stack, &sqs_event(&events)).await;
     let requests = stack.atc.checks();
     let tarball = requests.iter().find(|r| r.path.contains("/tarball/")).unwrap();
     assert_eq!(tarball.query_value("webhook_token"), Some("tarball-token"));
@@ -217,7 +200,7 @@ async fn objects_put_into_notifying_buckets_check_exactly_the_resources_that_wat
     let mut batch: Vec<&Value> = events.clone();
     batch.extend(tests);
     batch.push(events[0]);
-    let (answer, again) = stack.invoke(&sqs_event(&batch)).await;
+    let (answer, again) = invoke(&stack, &sqs_event(&batch)).await;
     let answer = answer.unwrap();
     assert_eq!(again, checked);
     assert_eq!(
@@ -245,13 +228,13 @@ async fn objects_put_into_notifying_buckets_check_exactly_the_resources_that_wat
 #[tokio::test]
 async fn a_concourse_outage_fails_the_invocation_so_that_lambda_retries_it() {
     let event = s3_event("ObjectCreated:Put", "acme-builds", "api/api-2.0.0.tgz");
-    let mut stack = Stack::start(config(), &[]);
-    let (answer, checked) = stack.invoke(&event).await;
+    let mut stack = start(config(), &[]);
+    let (answer, checked) = invoke(&stack, &event).await;
     assert!(answer.is_ok() && checked.len() == 1, "{answer:?}");
 
     for behaviour in [Behaviour::Status(503), Behaviour::Slow(Duration::from_secs(3))] {
         stack.atc.set_behaviour(behaviour);
-        let (answer, _) = stack.invoke(&event).await;
+        let (answer, _) = invoke(&stack, &event).await;
         let error = answer.expect_err("an outage fails the invocation");
         assert!(
             error["errorMessage"]
@@ -263,17 +246,15 @@ async fn a_concourse_outage_fails_the_invocation_so_that_lambda_retries_it() {
     }
     // A refusal no retry can fix (the token is wrong) is logged and reported, not retried.
     stack.atc.set_behaviour(Behaviour::Status(401));
-    let (answer, _) = stack.invoke(&event).await;
+    let (answer, _) = invoke(&stack, &event).await;
     let answer = answer.expect("a refused token is no reason to retry");
     assert_eq!(answer["checks"][0]["outcome"], "failed", "{answer}");
     assert_eq!(answer["error"], "1 of 1 checks failed", "{answer}");
     // An object nothing watches never reaches the ATC, up or down.
     stack.atc.stop();
-    let (answer, _) = stack
-        .invoke(&s3_event("ObjectCreated:Put", "acme-builds", "unwatched.txt"))
-        .await;
+    let (answer, _) = invoke(&stack, &s3_event("ObjectCreated:Put", "acme-builds", "unwatched.txt")).await;
     assert_eq!(answer.unwrap()["message"], "no resource watches these objects");
-    let (answer, _) = stack.invoke(&event).await;
+    let (answer, _) = invoke(&stack, &event).await;
     let error = answer.expect_err("an ATC that is down fails the invocation");
     assert!(error.to_string().contains("could not be reached"), "{error}");
     let logs = stack.function.logs();
@@ -295,20 +276,22 @@ fn s3_event(event: &str, bucket: &str, key: &str) -> Value {
 
 #[tokio::test]
 async fn payloads_it_cannot_read_are_logged_and_never_crash_it() {
-    let stack = Stack::start(config(), &[]);
+    let stack = start(config(), &[]);
     for payload in [
         json!({"hello": "world"}),
         json!({"Records": [{"eventSource": "aws:sqs", "body": "{not json"}]}),
         json!([1, 2, 3]),
     ] {
-        let (answer, checked) = stack.invoke(&payload).await;
+        let (answer, checked) = invoke(&stack, &payload).await;
         let answer = answer.unwrap_or_else(|error| panic!("{payload}: {error}"));
         assert_eq!(answer["unreadable"].as_array().map(Vec::len), Some(1), "{answer}");
         assert!(checked.is_empty());
     }
-    let (answer, checked) = stack
-        .invoke(&s3_event("ObjectRemoved:Delete", "acme-builds", "api/api-1.0.0.tgz"))
-        .await;
+    let (answer, checked) = invoke(
+        &stack,
+        &s3_event("ObjectRemoved:Delete", "acme-builds", "api/api-1.0.0.tgz"),
+    )
+    .await;
     assert_eq!(
         answer.unwrap()["ignored"][0],
         "ObjectRemoved:Delete acme-builds/api/api-1.0.0.tgz"
@@ -322,7 +305,7 @@ async fn the_sample_events_match_the_example_config_through_cargo_lambda_invoke(
     let root = workspace_root();
     let example: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("config/concourse.example.json")).unwrap()).unwrap();
-    let stack = Stack::start(
+    let stack = start(
         example,
         &[("HOOKBOX_CONCOURSE_WEBHOOK_TOKENS", r#"{"api-source": "t"}"#)],
     );
