@@ -11,8 +11,16 @@ include!(concat!(env!("OUT_DIR"), "/baked_config.rs"));
 /// Each check (login included) ends within this by default; GitHub waits 10 s for the whole answer.
 pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The configuration in force: the file named by `HOOKBOX_CONCOURSE_CONFIG_FILE` when set (a runtime
-/// override that needs no rebuild), else the baked `config/concourse.json`, else an empty one.
+/// The configuration in force: the file named by `HOOKBOX_CONCOURSE_CONFIG_FILE` when it is set and
+/// not empty (a runtime override that needs no rebuild, e.g. a file of a Lambda layer: the template's
+/// `ConcourseConfigFile` parameter, empty by default), else the baked `config/concourse.json`, else an
+/// empty one.
+pub fn config_from_env(env: impl Fn(&str) -> Option<String>) -> Result<ConcourseConfig, StartupError> {
+    let file = env("HOOKBOX_CONCOURSE_CONFIG_FILE").filter(|file| !file.trim().is_empty());
+    load_config(file.as_deref())
+}
+
+/// The configuration in `override_file`, or else the baked one, or else an empty one.
 pub fn load_config(override_file: Option<&str>) -> Result<ConcourseConfig, StartupError> {
     let (file, text) = match override_file {
         Some(file) => {
@@ -66,6 +74,14 @@ mod tests {
         let config = load_config(Some(file)).unwrap_or_else(|error| panic!("{error}"));
         assert!(!config.resources.is_empty());
         assert!(!hookbox_concourse::S3Matcher::new(&config).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_empty_override_is_no_override() {
+        // The template passes its empty default parameter as an empty variable.
+        let baked = load_config(None).unwrap();
+        assert_eq!(config_from_env(|_| Some(String::new())).unwrap(), baked);
+        assert_eq!(config_from_env(|_| None).unwrap(), baked);
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod config;
 pub mod secrets;
 
 pub use checks::{CheckReport, Concourse};
-pub use config::{load_config, read_check_timeout};
+pub use config::{config_from_env, load_config, read_check_timeout};
 pub use secrets::Secrets;
 
 /// A start-up problem: the function refuses to start rather than miss builds later. No message quotes

@@ -3,7 +3,7 @@
 
 use hookbox_concourse::GitMatcher;
 use hookbox_gateway::{GatewayEvent, GatewayResponse, IncomingRequest, Reply};
-use hookbox_notifier::{Concourse, Secrets, StartupError, load_config};
+use hookbox_notifier::{Concourse, Secrets, StartupError, config_from_env};
 use lambda_runtime::LambdaEvent;
 
 use crate::config::Settings;
@@ -13,7 +13,7 @@ impl Notifier {
     /// Builds the notifier from the process environment: config, settings, secrets, client.
     pub async fn from_env() -> Result<Self, StartupError> {
         let env = |name: &str| std::env::var(name).ok();
-        let config = load_config(env("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())?;
+        let config = config_from_env(env)?;
         let settings = Settings::from_env(env)?;
         let secrets = Secrets::load(env).await?;
         secrets.require_webhook_secret()?;

@@ -2,7 +2,7 @@
 //! invocations.
 
 use hookbox_concourse::S3Matcher;
-use hookbox_notifier::{Concourse, Secrets, StartupError, load_config, read_check_timeout};
+use hookbox_notifier::{Concourse, Secrets, StartupError, config_from_env, read_check_timeout};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
@@ -12,7 +12,7 @@ impl Notifier {
     /// Builds the notifier from the process environment: config, secrets, client.
     pub async fn from_env() -> Result<Self, StartupError> {
         let env = |name: &str| std::env::var(name).ok();
-        let config = load_config(env("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())?;
+        let config = config_from_env(env)?;
         let check_timeout = read_check_timeout(env)?;
         let secrets = Secrets::load(env).await?;
         let matcher = S3Matcher::new(&config).map_err(|error| StartupError::File {
