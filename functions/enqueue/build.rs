@@ -1,31 +1,6 @@
-//! Bakes the routes file into the binary, so that a deployed function needs no file or network
-//! call to know its routes. `config/routes.json` at the workspace root is the file; without it the
-//! function uses its built-in catch-all route. The file is validated by the crate's tests (and
-//! again at cold start), which name the path of any bad field.
-
-use std::path::PathBuf;
-use std::{env, fs};
+//! Bakes `config/routes.json` into the binary (see `hookbox-bake`); without the file the function
+//! uses its built-in catch-all route.
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let config_dir = manifest_dir.join("../../config");
-    // Watch the folder, not the file: a missing file would make cargo rerun this script every build.
-    println!("cargo:rerun-if-changed={}", config_dir.display());
-    let routes = config_dir.join("routes.json");
-    let baked = if routes.is_file() {
-        let routes = routes.canonicalize().expect("the routes file has a canonical path");
-        format!(
-            "Some(({:?}, include_str!({:?})))",
-            routes.display().to_string(),
-            routes.display().to_string()
-        )
-    } else {
-        "None".to_owned()
-    };
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("baked_routes.rs");
-    fs::write(
-        out,
-        format!("/// The routes file baked in at build time, as (path, text).\npub const BAKED_ROUTES: Option<(&str, &str)> = {baked};\n"),
-    )
-    .expect("OUT_DIR is writable");
+    hookbox_bake::bake("routes.json", "BAKED_ROUTES");
 }

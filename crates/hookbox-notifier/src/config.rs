@@ -16,26 +16,17 @@ pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// `ConcourseConfigFile` parameter, empty by default), else the baked `config/concourse.json`, else an
 /// empty one.
 pub fn config_from_env(env: impl Fn(&str) -> Option<String>) -> Result<ConcourseConfig, StartupError> {
-    let file = env("HOOKBOX_CONCOURSE_CONFIG_FILE").filter(|file| !file.trim().is_empty());
-    load_config(file.as_deref())
+    load_config(env("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())
 }
 
-/// The configuration in `override_file`, or else the baked one, or else an empty one.
+/// The configuration in `override_file` (when given and not empty), or else the baked one, or else an
+/// empty one.
 pub fn load_config(override_file: Option<&str>) -> Result<ConcourseConfig, StartupError> {
-    let (file, text) = match override_file {
-        Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|error| StartupError::Unreadable {
-                file: file.to_owned(),
-                error,
-            })?;
-            (file.to_owned(), text)
-        }
-        None => match BAKED_CONFIG {
-            Some((file, text)) => (file.to_owned(), text.to_owned()),
-            None => return Ok(ConcourseConfig::empty()),
-        },
-    };
-    ConcourseConfig::from_json(&text).map_err(|error| StartupError::File { file, error })
+    match hookbox_bake::read(override_file, BAKED_CONFIG) {
+        Ok(Some((file, text))) => ConcourseConfig::from_json(&text).map_err(|error| StartupError::File { file, error }),
+        Ok(None) => Ok(ConcourseConfig::empty()),
+        Err(hookbox_bake::Unreadable { file, error }) => Err(StartupError::Unreadable { file, error }),
+    }
 }
 
 /// `HOOKBOX_CHECK_TIMEOUT_MS`: how long one check may take, between 1 ms and a minute.

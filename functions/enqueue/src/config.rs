@@ -44,20 +44,11 @@ pub enum ConfigError {
 /// The routes in force: the file named by `HOOKBOX_ROUTES_FILE` when set (a runtime override that
 /// needs no rebuild, e.g. a file in a layer), else the baked file, else the catch-all route.
 pub fn load_routes(override_file: Option<&str>) -> Result<Routes, ConfigError> {
-    let (file, text) = match override_file {
-        Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|error| ConfigError::RoutesUnreadable {
-                file: file.to_owned(),
-                error,
-            })?;
-            (file.to_owned(), text)
-        }
-        None => match BAKED_ROUTES {
-            Some((file, text)) => (file.to_owned(), text.to_owned()),
-            None => return Ok(Routes::catch_all()),
-        },
-    };
-    Routes::from_json(&text).map_err(|error| ConfigError::Routes { file, error })
+    match hookbox_bake::read(override_file, BAKED_ROUTES) {
+        Ok(Some((file, text))) => Routes::from_json(&text).map_err(|error| ConfigError::Routes { file, error }),
+        Ok(None) => Ok(Routes::catch_all()),
+        Err(hookbox_bake::Unreadable { file, error }) => Err(ConfigError::RoutesUnreadable { file, error }),
+    }
 }
 
 /// Settings from the environment.
