@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
 use lambda_runtime::LambdaEvent;
 
@@ -46,10 +45,8 @@ impl Mailbox {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = |name: &str| std::env::var(name).ok();
         let routes = load_routes(env("HOOKBOX_ROUTES_FILE").as_deref())?;
-        let aws = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(timeouts())
-            .load()
-            .await;
+        // From the variables Lambda sets, not aws-config's provider chain: nothing to read at cold start.
+        let aws = hookbox_lambda::sdk_config_from_env(timeouts()).await;
         let stored = match env("HOOKBOX_SECRETS_ARN").filter(|arn| !arn.is_empty()) {
             Some(arn) => read_secret_store(&aws, &arn).await?,
             None => StoredSecrets::new(),
