@@ -46,6 +46,8 @@ fn log_level(lambda: Option<&str>, rust_log: Option<&str>) -> LevelFilter {
 mod sdk;
 #[cfg(feature = "sdk")]
 pub use sdk::{https_client, sdk_config_from_env};
+#[cfg(feature = "sdk")]
+pub use aws_types::{SdkConfig, sdk_config::TimeoutConfig};
 
 #[cfg(test)]
 mod tests {

@@ -1,14 +1,13 @@
 //! The AWS SDK configuration a function needs, from the Lambda environment, without aws-config's provider
 //! chain at cold start.
 
-use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
-use aws_types::sdk_config::SharedHttpClient;
+use aws_types::sdk_config::{SharedHttpClient, TimeoutConfig};
 
 /// The one HTTPS client of a function: hyper with rustls on ring (no aws-lc-rs). It connects (and reads
 /// the root certificates) at the first request, not at cold start.
@@ -22,30 +21,42 @@ pub fn https_client() -> SharedHttpClient {
 /// role's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when a
 /// stand-in (moto, LocalStack) answers instead of AWS. Nothing is read from disk or the network.
 ///
-/// Without credentials or region in the environment (a developer's machine with a profile), it runs
-/// aws-config's default chain instead, with the same HTTP client and timeouts.
+/// Without credentials in the environment (a developer's machine with a profile), the feature
+/// `sdk-default-chain` runs aws-config's default chain instead, with the same HTTP client and timeouts;
+/// without the feature the requests fail with the SDK's "no credentials" error, and a warning says why
+/// at cold start.
 pub async fn sdk_config_from_env(timeouts: TimeoutConfig) -> SdkConfig {
     let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
-    let client = https_client();
-    match (region, env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
-        (Some(region), Some(key), Some(secret)) => {
-            let credentials = Credentials::new(key, secret, env("AWS_SESSION_TOKEN"), None, "Environment");
-            let mut builder = SdkConfig::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new(region))
-                .credentials_provider(SharedCredentialsProvider::new(credentials))
-                .timeout_config(timeouts)
-                .http_client(client);
-            builder.set_endpoint_url(env("AWS_ENDPOINT_URL"));
-            builder.build()
-        }
-        _ => {
-            aws_config::defaults(BehaviorVersion::latest())
-                .http_client(client)
-                .timeout_config(timeouts)
-                .load()
-                .await
-        }
+    let credentials = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+        (Some(key), Some(secret)) => Some(Credentials::new(
+            key,
+            secret,
+            env("AWS_SESSION_TOKEN"),
+            None,
+            "Environment",
+        )),
+        _ => None,
+    };
+    #[cfg(feature = "sdk-default-chain")]
+    if region.is_none() || credentials.is_none() {
+        return aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
+            .timeout_config(timeouts)
+            .load()
+            .await;
     }
+    if credentials.is_none() {
+        tracing::warn!(
+            "no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): AWS calls will fail"
+        );
+    }
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .http_client(https_client());
+    builder.set_region(region.map(Region::new));
+    builder.set_credentials_provider(credentials.map(SharedCredentialsProvider::new));
+    builder.set_endpoint_url(env("AWS_ENDPOINT_URL"));
+    builder.build()
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use aws_config::timeout::TimeoutConfig;
+use hookbox_lambda::{SdkConfig, TimeoutConfig};
 use lambda_runtime::LambdaEvent;
 
 use crate::config::{ConfigError, Settings, StoredSecrets, load_routes, parse_stored_secrets};
@@ -23,7 +23,7 @@ fn timeouts() -> TimeoutConfig {
 
 /// Fetches the Secrets Manager secret that holds route secrets. Only when `HOOKBOX_SECRETS_ARN` is set,
 /// so a mailbox without it pays nothing at cold start.
-async fn read_secret_store(aws: &aws_config::SdkConfig, arn: &str) -> Result<StoredSecrets, ConfigError> {
+async fn read_secret_store(aws: &SdkConfig, arn: &str) -> Result<StoredSecrets, ConfigError> {
     let unreadable = |reason: String| ConfigError::SecretStoreUnreadable {
         arn: arn.to_owned(),
         reason,
