@@ -3,13 +3,18 @@
 //! - [`init_tracing`]: JSON log lines on stdout (the template's `LogFormat: JSON`), at the level Lambda's
 //!   advanced logging controls set (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`, else INFO. Unlike
 //!   `lambda_runtime::tracing::init_default_subscriber` it compiles no `EnvFilter` (and so no regex engine)
-//!   and formats no ANSI text: scripts/bench measured what that saves.
+//!   and formats no ANSI text; since it is its own small subscriber ([`JsonLog`]) rather than
+//!   tracing-subscriber's, no registry or formatting machinery either: scripts/bench measured what each
+//!   step saved (see the git history).
 //! - [`sdk_config_from_env`] (feature `sdk`): an `SdkConfig` read straight from the variables Lambda sets
 //!   (region, the execution role's credentials, `AWS_ENDPOINT_URL`), with one HTTPS client on rustls and
 //!   ring, instead of running aws-config's whole provider chain at cold start. Outside Lambda (no
 //!   credentials in the environment) it falls back to that chain, so local runs with a profile still work.
 
-use tracing_subscriber::filter::LevelFilter;
+mod json_log;
+
+pub use json_log::JsonLog;
+use tracing::level_filters::LevelFilter;
 
 /// Installs the JSON subscriber. Call once, first thing in `main`.
 pub fn init_tracing() {
@@ -17,13 +22,8 @@ pub fn init_tracing() {
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),
     );
-    tracing_subscriber::fmt()
-        .json()
-        .with_target(false)
-        .without_time()
-        .with_max_level(level)
-        .with_writer(std::io::stdout)
-        .init();
+    // Only fails when a subscriber is already installed, which then keeps logging.
+    let _ = tracing::subscriber::set_global_default(JsonLog::new(level));
 }
 
 /// The level: Lambda's setting wins, then the bare level in `RUST_LOG` (`debug`, or the `info` of
@@ -45,9 +45,9 @@ fn log_level(lambda: Option<&str>, rust_log: Option<&str>) -> LevelFilter {
 #[cfg(feature = "sdk")]
 mod sdk;
 #[cfg(feature = "sdk")]
-pub use sdk::{https_client, sdk_config_from_env};
-#[cfg(feature = "sdk")]
 pub use aws_types::{SdkConfig, sdk_config::TimeoutConfig};
+#[cfg(feature = "sdk")]
+pub use sdk::{https_client, sdk_config_from_env};
 
 #[cfg(test)]
 mod tests {
