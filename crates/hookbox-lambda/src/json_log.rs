@@ -23,11 +23,13 @@ struct Span {
     references: usize,
 }
 
+type Output = dyn Fn(&[u8]) + Send + Sync;
+
 /// The subscriber; install it with `tracing::subscriber::set_global_default`.
 pub struct JsonLog {
     max: LevelFilter,
     /// Where the lines go: stdout, or a test's buffer.
-    output: Box<dyn Fn(&[u8]) + Send + Sync>,
+    output: Box<Output>,
     /// Open spans; a span's id is its index plus one. Closed slots are reused.
     spans: Mutex<Vec<Option<Span>>>,
 }
