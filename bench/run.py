@@ -165,7 +165,11 @@ def parse_args():
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--invocations", type=int, default=200)
     parser.add_argument("--rtt-count", type=int, default=50, help="stand-in round trips per round")
-    parser.add_argument("--relay-messages", type=int, default=2000)
+    # Issue #10 asks for 2,000; moto's ReceiveMessage and DeleteMessageBatch scan the whole queue on every
+    # call, so draining 2,000 envelopes of 30 KB one at a time takes moto far longer than the rest of the
+    # run together (measured: the relay alone managed 5 msgs/s on such a queue). 300 keeps the run short;
+    # the table says how many, and the target stays MISSING below 2,000.
+    parser.add_argument("--relay-messages", type=int, default=300)
     parser.add_argument("--relay-rounds", type=int, default=2)
     parser.add_argument("--skip-criterion", action="store_true")
     parser.add_argument("--out", type=Path, required=True)
