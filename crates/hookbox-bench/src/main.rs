@@ -6,6 +6,10 @@
 //!   JSON object.
 //! - `hookbox-bench sqs-rtt --endpoint HOST:PORT --region R --queue-url URL --body-file FILE --count M`
 //!   times M `SendMessage` calls straight to the stand-in and prints `{"rtt_us": [...]}`.
+//! - `hookbox-bench sink --status S` serves a local HTTP target (the fake ATC, the relay's target) that
+//!   answers S to everything; prints `{"port": N}`, then serves until killed. `GET /__count` counts.
+//! - `hookbox-bench http-rtt --url URL --body-file FILE --count M` times M POSTs straight to such a
+//!   target and prints `{"rtt_us": [...]}`.
 //!
 //! `bench/run.py` runs these, interleaving the Rust and Python functions, and makes the report.
 
@@ -24,6 +28,12 @@ fn main() -> ExitCode {
     let outcome = match args.split_first() {
         Some((command, rest)) if command == "lambda" => lambda(rest),
         Some((command, rest)) if command == "sqs-rtt" => sqs_rtt(rest),
+        Some((command, rest)) if command == "http-rtt" => http_rtt(rest),
+        Some((command, rest)) if command == "sink" => Options::parse(rest)
+            .and_then(|options| options.number("status"))
+            .and_then(|status| u16::try_from(status).map_err(|error| error.to_string()))
+            .and_then(stand_in::sink)
+            .map(|()| json!({})),
         _ => Err(
             "usage: hookbox-bench lambda ... -- CMD ARGS | hookbox-bench sqs-rtt ... (see the crate docs)".to_owned(),
         ),
@@ -73,6 +83,14 @@ fn sqs_rtt(args: &[String]) -> Result<serde_json::Value, String> {
         &body,
         options.number("count")?,
     )?;
+    Ok(json!({ "rtt_us": rtts }))
+}
+
+fn http_rtt(args: &[String]) -> Result<serde_json::Value, String> {
+    let options = Options::parse(args)?;
+    let body_file = options.one("body-file")?;
+    let body = std::fs::read(body_file).map_err(|error| format!("{body_file}: {error}"))?;
+    let rtts = stand_in::http_rtt(options.one("url")?, &body, options.number("count")?)?;
     Ok(json!({ "rtt_us": rtts }))
 }
 

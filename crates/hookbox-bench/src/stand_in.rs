@@ -78,3 +78,71 @@ fn connect(endpoint: &str) -> Result<(TcpStream, BufReader<TcpStream>), String> 
     let reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
     Ok((stream, reader))
 }
+
+/// A local HTTP target that answers every request at once with `status` and `{}`: the fake Concourse
+/// ATC of the notifier figures and the relay's internal target. `GET /__count` answers how many other
+/// requests it has had. Prints `{"port": N}` on stdout when it listens, then serves until killed.
+pub fn sink(status: u16) -> Result<(), String> {
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|error| error.to_string())?;
+    let port = listener.local_addr().map_err(|error| error.to_string())?.port();
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{}", json!({ "port": port })).map_err(|error| error.to_string())?;
+    stdout.flush().map_err(|error| error.to_string())?;
+    let status_line = format!("HTTP/1.1 {status} Sink");
+    let count = Arc::new(AtomicU64::new(0));
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let (count, status_line) = (Arc::clone(&count), status_line.clone());
+        std::thread::spawn(move || {
+            let _ = stream.set_nodelay(true);
+            let Ok(mut writer) = stream.try_clone() else { return };
+            let mut reader = BufReader::new(stream);
+            while let Ok(Some(request)) = http::read_message(&mut reader) {
+                let headers = [("content-type", "application/json")];
+                let written = if request.start.starts_with("GET /__count ") {
+                    let body = json!({ "count": count.load(Ordering::SeqCst) }).to_string();
+                    http::write_message(&mut writer, "HTTP/1.1 200 OK", &headers, body.as_bytes())
+                } else {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    http::write_message(&mut writer, &status_line, &headers, b"{}")
+                };
+                if written.is_err() || request.closes() {
+                    return;
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Times `count` POSTs of `body` to `url` (`http://127.0.0.1:port/path?query`) over one kept-alive
+/// connection: the stand-in's own round trip beside a function's warm latency.
+pub fn http_rtt(url: &str, body: &[u8], count: usize) -> Result<Vec<u64>, String> {
+    let rest = url.strip_prefix("http://").ok_or("http-rtt takes an http:// URL")?;
+    let (endpoint, target) = rest.find('/').map_or((rest, "/"), |at| (&rest[..at], &rest[at..]));
+    let start = format!("POST {target} HTTP/1.1");
+    let headers = [("host", endpoint), ("content-type", "application/json")];
+    let mut connection: Option<(TcpStream, BufReader<TcpStream>)> = None;
+    let mut rtts = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        let (mut writer, mut reader) = match connection.take() {
+            Some(open) => open,
+            None => connect(endpoint)?,
+        };
+        http::write_message(&mut writer, &start, &headers, body).map_err(|e| e.to_string())?;
+        let response = http::read_message(&mut reader)
+            .map_err(|error| error.to_string())?
+            .ok_or("the stand-in closed the connection")?;
+        rtts.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+        if !response.closes() {
+            connection = Some((writer, reader));
+        }
+    }
+    Ok(rtts)
+}

@@ -113,6 +113,8 @@ impl ConcourseClient {
     /// check of an invocation ends well within the caller's patience.
     pub fn new(atc_url: &str, team: &str, credentials: Credentials, timeout: Duration) -> Result<Self, CheckError> {
         let atc_url = Url::parse(atc_url).map_err(|error| CheckError::Unreachable(error.to_string()))?;
+        // reqwest takes the process's default provider; an error only says one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)

@@ -165,7 +165,12 @@ impl Secrets {
 /// The secret's JSON document from Secrets Manager, read once at cold start and only when
 /// `HOOKBOX_SECRETS_ARN` names one, so a notifier without it makes no AWS call at all.
 pub async fn fetch_secret(arn: &str) -> Result<String, StartupError> {
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    // Secrets Manager answers in milliseconds; a stuck connection must not eat the cold start.
+    let timeouts = hookbox_lambda::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .operation_timeout(std::time::Duration::from_secs(5))
+        .build();
+    let aws = hookbox_lambda::sdk_config_from_env(timeouts).await;
     let client = aws_sdk_secretsmanager::Client::new(&aws);
     let output = client.get_secret_value().secret_id(arn).send().await.map_err(|error| {
         StartupError::Secrets(format!(

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
+use hookbox_lambda::{SdkConfig, TimeoutConfig};
 use lambda_runtime::LambdaEvent;
 
 use crate::config::{ConfigError, Settings, StoredSecrets, load_routes, parse_stored_secrets};
@@ -24,7 +23,7 @@ fn timeouts() -> TimeoutConfig {
 
 /// Fetches the Secrets Manager secret that holds route secrets. Only when `HOOKBOX_SECRETS_ARN` is set,
 /// so a mailbox without it pays nothing at cold start.
-async fn read_secret_store(aws: &aws_config::SdkConfig, arn: &str) -> Result<StoredSecrets, ConfigError> {
+async fn read_secret_store(aws: &SdkConfig, arn: &str) -> Result<StoredSecrets, ConfigError> {
     let unreadable = |reason: String| ConfigError::SecretStoreUnreadable {
         arn: arn.to_owned(),
         reason,
@@ -46,10 +45,8 @@ impl Mailbox {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = |name: &str| std::env::var(name).ok();
         let routes = load_routes(env("HOOKBOX_ROUTES_FILE").as_deref())?;
-        let aws = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(timeouts())
-            .load()
-            .await;
+        // From the variables Lambda sets, not aws-config's provider chain: nothing to read at cold start.
+        let aws = hookbox_lambda::sdk_config_from_env(timeouts()).await;
         let stored = match env("HOOKBOX_SECRETS_ARN").filter(|arn| !arn.is_empty()) {
             Some(arn) => read_secret_store(&aws, &arn).await?,
             None => StoredSecrets::new(),

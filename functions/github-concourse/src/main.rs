@@ -6,7 +6,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    hookbox_lambda::init_tracing();
     let notifier = Notifier::from_env().await.inspect_err(|error| {
         tracing::error!(%error, "cannot start");
     })?;

@@ -1,0 +1,62 @@
+//! The AWS SDK configuration a function needs, from the Lambda environment, without aws-config's provider
+//! chain at cold start.
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use aws_types::sdk_config::{SharedHttpClient, TimeoutConfig};
+
+/// The one HTTPS client of a function: hyper with rustls on ring (no aws-lc-rs). It connects (and reads
+/// the root certificates) at the first request, not at cold start.
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// The SDK configuration from the environment Lambda gives every function: `AWS_REGION`, the execution
+/// role's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when a
+/// stand-in (moto, LocalStack) answers instead of AWS. Nothing is read from disk or the network.
+///
+/// Without credentials in the environment (a developer's machine with a profile), the feature
+/// `sdk-default-chain` runs aws-config's default chain instead, with the same HTTP client and timeouts;
+/// without the feature the requests fail with the SDK's "no credentials" error, and a warning says why
+/// at cold start.
+pub async fn sdk_config_from_env(timeouts: TimeoutConfig) -> SdkConfig {
+    let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
+    let credentials = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+        (Some(key), Some(secret)) => Some(Credentials::new(
+            key,
+            secret,
+            env("AWS_SESSION_TOKEN"),
+            None,
+            "Environment",
+        )),
+        _ => None,
+    };
+    #[cfg(feature = "sdk-default-chain")]
+    if region.is_none() || credentials.is_none() {
+        return aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
+            .timeout_config(timeouts)
+            .load()
+            .await;
+    }
+    if credentials.is_none() {
+        tracing::warn!(
+            "no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): AWS calls will fail"
+        );
+    }
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .http_client(https_client());
+    builder.set_region(region.map(Region::new));
+    builder.set_credentials_provider(credentials.map(SharedCredentialsProvider::new));
+    builder.set_endpoint_url(env("AWS_ENDPOINT_URL"));
+    builder.build()
+}
