@@ -9,7 +9,6 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hookbox_core::signature::HmacScheme;
-use hookbox_core::{ENVELOPE_VERSION, Envelope};
 use hookbox_gateway::{GatewayEvent, IncomingRequest};
 use serde_json::json;
 
@@ -41,21 +40,8 @@ fn push_event() -> String {
 fn envelope(event: &str) -> String {
     let event: GatewayEvent = serde_json::from_str(event).unwrap();
     let request = IncomingRequest::from_event(event).unwrap();
-    let mut envelope = Envelope {
-        v: ENVELOPE_VERSION,
-        id: request.request_id.unwrap_or_default(),
-        received_at: "2026-11-23T12:00:00.000Z".to_owned(),
-        route: "mailbox".to_owned(),
-        method: request.method,
-        path: request.path,
-        query: request.query,
-        headers: request.headers,
-        source_ip: request.source_ip,
-        body: None,
-        body_base64: None,
-        body_s3: None,
-    };
-    envelope.set_inline_body(&request.body);
+    let id = request.request_id.clone().unwrap_or_default();
+    let (envelope, _body) = request.into_envelope(id, "2026-11-23T12:00:00.000Z".to_owned(), "mailbox".to_owned());
     envelope.to_json()
 }
 

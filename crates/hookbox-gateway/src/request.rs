@@ -79,6 +79,28 @@ pub struct IncomingRequest {
 pub struct BadBody(#[from] base64::DecodeError);
 
 impl IncomingRequest {
+    /// The request as an envelope of `route`, named `id`, received at `received_at` (RFC 3339), with
+    /// the body inline (or base64 when it is not UTF-8); the body's bytes come back too, for a claim
+    /// check when the envelope turns out too large for a message.
+    pub fn into_envelope(self, id: String, received_at: String, route: String) -> (hookbox_core::Envelope, Vec<u8>) {
+        let mut envelope = hookbox_core::Envelope {
+            v: hookbox_core::ENVELOPE_VERSION,
+            id,
+            received_at,
+            route,
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            headers: self.headers,
+            source_ip: self.source_ip,
+            body: None,
+            body_base64: None,
+            body_s3: None,
+        };
+        envelope.set_inline_body(&self.body);
+        (envelope, self.body)
+    }
+
     pub fn from_event(event: GatewayEvent) -> Result<Self, BadBody> {
         match event {
             GatewayEvent::Rest(event) => Self::from_rest(*event),

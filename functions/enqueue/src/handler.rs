@@ -5,7 +5,7 @@ use futures::future::join_all;
 use hookbox_core::path::TOKEN_PLACEHOLDER;
 use hookbox_core::routes::Route;
 use hookbox_core::validation::{Accepted, Redaction, RequestParts};
-use hookbox_core::{BodyObject, ENVELOPE_VERSION, Envelope, RouteMatch, Routes};
+use hookbox_core::{BodyObject, RouteMatch, Routes};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -132,22 +132,7 @@ impl Mailbox {
         if let Some(redaction) = &accepted.redaction {
             redact(&mut request, redaction);
         }
-        let body = std::mem::take(&mut request.body);
-        let mut envelope = Envelope {
-            v: ENVELOPE_VERSION,
-            id: id.to_owned(),
-            received_at: now_rfc3339(),
-            route: route.name.clone(),
-            method: request.method,
-            path: request.path,
-            query: request.query,
-            headers: request.headers,
-            source_ip: request.source_ip,
-            body: None,
-            body_base64: None,
-            body_s3: None,
-        };
-        envelope.set_inline_body(&body);
+        let (mut envelope, body) = request.into_envelope(id.to_owned(), now_rfc3339(), route.name.clone());
         let mut text = envelope.to_json();
         let fits = |text: &str| text.len() + attributes.sqs_size() <= self.settings.max_message_bytes;
         let claim_check = !fits(&text);
