@@ -40,6 +40,37 @@ pub fn send_message_rtt(
         ("x-amz-target", "AmazonSQS.SendMessage"),
         ("authorization", authorization.as_str()),
     ];
+    timed_posts(
+        endpoint,
+        "POST / HTTP/1.1",
+        &headers,
+        request.as_bytes(),
+        count,
+        |response| {
+            let answer: Value = serde_json::from_slice(&response.body).unwrap_or_default();
+            match answer.get("MessageId") {
+                Some(_) => Ok(()),
+                None => Err(format!(
+                    "moto refused SendMessage: {} {}",
+                    response.start,
+                    String::from_utf8_lossy(&response.body)
+                )),
+            }
+        },
+    )
+}
+
+/// Sends `count` requests (`start` line, `headers`, `body`) to `endpoint` (`127.0.0.1:port`), reusing
+/// the connection while the server keeps it open, as an SDK's connection pool would; `check` judges
+/// each answer. Returns each round trip in microseconds.
+fn timed_posts(
+    endpoint: &str,
+    start: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    count: usize,
+    check: impl Fn(&http::Message) -> Result<(), String>,
+) -> Result<Vec<u64>, String> {
     let mut connection: Option<(TcpStream, BufReader<TcpStream>)> = None;
     let mut rtts = Vec::with_capacity(count);
     for _ in 0..count {
@@ -48,19 +79,12 @@ pub fn send_message_rtt(
             Some(open) => open,
             None => connect(endpoint)?,
         };
-        http::write_message(&mut writer, "POST / HTTP/1.1", &headers, request.as_bytes()).map_err(|e| e.to_string())?;
+        http::write_message(&mut writer, start, headers, body).map_err(|e| e.to_string())?;
         let response = http::read_message(&mut reader)
             .map_err(|error| error.to_string())?
-            .ok_or("moto closed the connection")?;
+            .ok_or("the stand-in closed the connection")?;
         rtts.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
-        let answer: Value = serde_json::from_slice(&response.body).unwrap_or_default();
-        if answer.get("MessageId").is_none() {
-            return Err(format!(
-                "moto refused SendMessage: {} {}",
-                response.start,
-                String::from_utf8_lossy(&response.body)
-            ));
-        }
+        check(&response)?;
         if !response.closes() {
             connection = Some((writer, reader));
         }
@@ -127,22 +151,5 @@ pub fn http_rtt(url: &str, body: &[u8], count: usize) -> Result<Vec<u64>, String
     let (endpoint, target) = rest.find('/').map_or((rest, "/"), |at| (&rest[..at], &rest[at..]));
     let start = format!("POST {target} HTTP/1.1");
     let headers = [("host", endpoint), ("content-type", "application/json")];
-    let mut connection: Option<(TcpStream, BufReader<TcpStream>)> = None;
-    let mut rtts = Vec::with_capacity(count);
-    for _ in 0..count {
-        let started = Instant::now();
-        let (mut writer, mut reader) = match connection.take() {
-            Some(open) => open,
-            None => connect(endpoint)?,
-        };
-        http::write_message(&mut writer, &start, &headers, body).map_err(|e| e.to_string())?;
-        let response = http::read_message(&mut reader)
-            .map_err(|error| error.to_string())?
-            .ok_or("the stand-in closed the connection")?;
-        rtts.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
-        if !response.closes() {
-            connection = Some((writer, reader));
-        }
-    }
-    Ok(rtts)
+    timed_posts(endpoint, &start, &headers, body, count, |_| Ok(()))
 }
