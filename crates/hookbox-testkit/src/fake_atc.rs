@@ -61,7 +61,9 @@ impl Recorded {
 
     /// `(pipeline, resource)` when this is a check request (either route).
     pub fn check_of(&self) -> Option<(String, String)> {
-        let segments: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
+        // The webhook route is the authenticated one with `/webhook` after it.
+        let path = self.path.strip_suffix("/webhook").unwrap_or(&self.path);
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match segments.as_slice() {
             [
                 "api",
@@ -73,18 +75,6 @@ impl Recorded {
                 "resources",
                 resource,
                 "check",
-            ]
-            | [
-                "api",
-                "v1",
-                "teams",
-                _,
-                "pipelines",
-                pipeline,
-                "resources",
-                resource,
-                "check",
-                "webhook",
             ] => Some((pipeline.to_string(), resource.to_string())),
             _ => None,
         }
