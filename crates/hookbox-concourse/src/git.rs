@@ -2,7 +2,7 @@
 //!
 //! The resources are indexed by the normalised URL of their repository, so a push looks up its
 //! repository once and then only weighs the few resources that watch it: a config of 10,000 resources
-//! matches in microseconds (`cargo bench -p hookbox-concourse`).
+//! matches in microseconds (`cargo bench -p hookbox-bench`).
 //!
 //! Deliberate choices, all on the side of a spare check (cheap) over a missed build (not):
 //! - a branch push concerns resources on that branch; a resource without `branch` follows the

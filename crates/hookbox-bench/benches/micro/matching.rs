@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use hookbox_concourse::{ConcourseConfig, GitMatcher, PushEvent};
 use hookbox_core::signature::HmacScheme;
 use serde_json::{Value, json};
@@ -51,7 +51,7 @@ fn push() -> PushEvent {
     .expect("a push event")
 }
 
-fn matching(c: &mut Criterion) {
+pub fn matching(c: &mut Criterion) {
     let config = config();
     let matcher = GitMatcher::new(&config);
     let push = push();
@@ -69,7 +69,7 @@ fn matching(c: &mut Criterion) {
     });
 }
 
-fn signature(c: &mut Criterion) {
+pub fn signature(c: &mut Criterion) {
     let body = vec![b'x'; 1024 * 1024];
     let scheme = HmacScheme::github_sha256();
     let header = scheme.sign(b"hookbox-test-secret", &body);
@@ -78,6 +78,3 @@ fn signature(c: &mut Criterion) {
         b.iter(|| scheme.verify(black_box(&secrets), black_box(&body), Some(&header)))
     });
 }
-
-criterion_group!(benches, matching, signature);
-criterion_main!(benches);

@@ -1,9 +1,8 @@
-//! Validation time of a 25 KB GitHub push against a route that uses every rule kind:
-//! `cargo bench -p hookbox-core --bench validation`.
+//! Validation time of a 25 KB GitHub push against a route that uses every rule kind.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use hookbox_core::routes::{RouteMatch, Routes};
 use hookbox_core::signature::HmacScheme;
 use hookbox_core::validation::{RequestParts, Secrets};
@@ -13,19 +12,14 @@ const SECRET: &str = "hookbox-test-secret";
 
 /// A push event padded with commits to about 25 KB, as GitHub sends for a busy push.
 fn push_body() -> Vec<u8> {
-    let commit = |i: usize| {
-        json!({"id": format!("{i:040x}"), "message": format!("Change {i}: {}", "x".repeat(120)),
-               "timestamp": "2026-11-23T12:00:00Z", "author": {"name": "José", "email": "jose@example.com"},
-               "added": [format!("src/new_{i}.rs")], "removed": [], "modified": ["README.md", format!("src/lib_{i}.rs")]})
-    };
-    let commits: Vec<_> = (0..68).map(commit).collect();
+    let commits = crate::push::commits(68);
     let body = json!({"ref": "refs/heads/main", "before": "0".repeat(40), "after": "1".repeat(40),
                       "repository": {"full_name": "example/app", "default_branch": "main"},
                       "head_commit": commits[0], "commits": commits});
     serde_json::to_vec(&body).unwrap()
 }
 
-fn bench(c: &mut Criterion) {
+pub fn validation(c: &mut Criterion) {
     let routes = Routes::from_json(
         &json!({"routes": [{
             "name": "github", "path": "/hooks/github", "methods": ["POST"], "queues": ["mailbox"],
@@ -75,6 +69,3 @@ fn bench(c: &mut Criterion) {
         b.iter(|| route.rules.check(black_box(&parts), black_box(&secrets)).unwrap())
     });
 }
-
-criterion_group!(benches, bench);
-criterion_main!(benches);

@@ -1,4 +1,4 @@
-//! Micro-benchmarks for scripts/bench: `cargo bench -p hookbox-bench --bench micro`.
+//! What enqueue and the notifiers do per request, before any network call:
 //!
 //! - building the envelope of a 25 KB GitHub push, from the gateway event's JSON to the message text,
 //!   as enqueue does for every request;
@@ -7,19 +7,14 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput};
 use hookbox_core::signature::HmacScheme;
 use hookbox_gateway::{GatewayEvent, IncomingRequest};
 use serde_json::json;
 
 /// The HTTP API event of a push padded with commits to about 25 KB, as bench/run.py sends it.
 fn push_event() -> String {
-    let commit = |i: usize| {
-        json!({"id": format!("{i:040x}"), "message": format!("Change {i}: {}", "x".repeat(120)),
-               "timestamp": "2026-11-23T12:00:00Z", "author": {"name": "José", "email": "jose@example.com"},
-               "added": [format!("src/new_{i}.rs")], "removed": [], "modified": ["README.md", format!("src/lib_{i}.rs")]})
-    };
-    let commits: Vec<_> = (0..65).map(commit).collect();
+    let commits = crate::push::commits(65);
     let body = json!({"ref": "refs/heads/main", "repository": {"full_name": "example/app"},
                       "head_commit": commits[0], "commits": commits})
     .to_string();
@@ -37,7 +32,7 @@ fn push_event() -> String {
     .to_string()
 }
 
-fn envelope(event: &str) -> String {
+fn build_envelope(event: &str) -> String {
     let event: GatewayEvent = serde_json::from_str(event).unwrap();
     let request = IncomingRequest::from_event(event).unwrap();
     let id = request.request_id.clone().unwrap_or_default();
@@ -45,13 +40,15 @@ fn envelope(event: &str) -> String {
     envelope.to_json()
 }
 
-fn micro(c: &mut Criterion) {
+pub fn envelope(c: &mut Criterion) {
     let event = push_event();
     assert!((24_000..30_000).contains(&event.len()), "{} bytes", event.len());
     c.bench_function("envelope of a 25 KB GitHub push (event JSON to message)", |b| {
-        b.iter(|| envelope(black_box(&event)))
+        b.iter(|| build_envelope(black_box(&event)))
     });
+}
 
+pub fn hmac(c: &mut Criterion) {
     let body = vec![b'x'; 1024 * 1024];
     let scheme = HmacScheme::github_sha256();
     let mut group = c.benchmark_group("hmac");
@@ -61,6 +58,3 @@ fn micro(c: &mut Criterion) {
     });
     group.finish();
 }
-
-criterion_group!(benches, micro);
-criterion_main!(benches);
