@@ -4,7 +4,9 @@ Every target is listed, measured or not: a figure that misses its target, or tha
 measure, is MISSING, so nothing is hidden by leaving a row out.
 """
 
-MIB = 1024 * 1024
+import statistics
+
+MB = 1_000_000  # the issue's targets are in MB; they are checked as decimal megabytes, the stricter reading
 
 # The targets of issue #10 that name enqueue; the other functions' figures are shown beside Python
 # without a target (their zip size has one: every function's zip < 2.5 MB).
@@ -35,19 +37,21 @@ def checks(report):
     for name, function in report["functions"].items():
         sizes = function["artifacts"]
         python_zip = sizes.get("python_zip_bytes")
-        python_zip = f"{python_zip / 1024:.1f} KB + runtime's boto3" if python_zip else ""
-        row(f"{name} binary, stripped, x86_64", f"{sizes['binary_bytes_x86_64'] / MIB:.2f} MiB", "", None)
-        zip_x86 = sizes["zip_bytes_x86_64"]
-        row(f"{name} zip, x86_64", f"{zip_x86 / MIB:.2f} MiB", "< 2.5 MiB", zip_x86 < 2.5 * MIB, python_zip)
+        python_zip = f"{python_zip / 1000:.1f} KB + runtime's boto3" if python_zip else ""
+        # The target is on what `sam deploy` uploads: template.yaml deploys arm64.
         zip_arm = sizes["zip_bytes_arm64"]
         if zip_arm is None:
-            row(f"{name} zip, arm64", "not built (scripts/bench --arm64)", "< 2.5 MiB", False)
+            row(f"{name} deployment zip, arm64", "not built in this run", "< 2.5 MB", False, python_zip)
         else:
-            row(f"{name} zip, arm64", f"{zip_arm / MIB:.2f} MiB", "< 2.5 MiB", zip_arm < 2.5 * MIB)
+            row(f"{name} deployment zip, arm64", f"{zip_arm / MB:.3f} MB", "< 2.5 MB", zip_arm < 2.5 * MB,
+                python_zip)
+            row(f"{name} binary, stripped, arm64", f"{sizes['binary_bytes_arm64'] / MB:.3f} MB", "", None)
+        if sizes["zip_bytes_x86_64"] is not None:
+            row(f"{name} zip, x86_64 (the measured build)", f"{sizes['zip_bytes_x86_64'] / MB:.3f} MB", "", None)
         rust, python, ratios = function.get("rust"), function.get("python"), function.get("ratios")
-        if rust is None:
-            row(f"{name} cold start, memory, warm latency", "no benchmark series yet", "", None,
-                status="MISSING")
+        if rust is None:  # issue #10 asks for Python equivalents of enqueue and the GitHub notifier only
+            row(f"{name} cold start, memory, warm latency", "not measured: no Python equivalent in bench/python",
+                "", None)
             continue
         is_enqueue = name == ENQUEUE
         row(f"{name} init (spawn → first /next), median", spread(rust["init_us"]),
@@ -58,9 +62,9 @@ def checks(report):
             ratios["first_response"] <= 1 / 12 if is_enqueue else None,
             spread(python["first_response_us"]), ratios["first_response"])
         rust_mem, python_mem = rust["peak_rss_kb"]["max"], python["peak_rss_kb"]["max"]
-        mem_text, python_mem_text = f"{rust_mem / 1024:.1f} MiB", f"{python_mem / 1024:.1f} MiB"
-        if is_enqueue:
-            row(f"{name} peak memory (VmHWM, worst start)", mem_text, "≤ 8 MiB", rust_mem <= 8 * 1024,
+        mem_text, python_mem_text = f"{rust_mem * 1024 / MB:.1f} MB", f"{python_mem * 1024 / MB:.1f} MB"
+        if is_enqueue:  # VmHWM is in KiB
+            row(f"{name} peak memory (VmHWM, worst start)", mem_text, "≤ 8 MB", rust_mem * 1024 <= 8 * MB,
                 python_mem_text)
         row(f"{name} peak memory, Rust/Python", mem_text, "≤ 1/6 of Python" if is_enqueue else "",
             rust_mem / python_mem <= 1 / 6 if is_enqueue else None, python_mem_text, rust_mem / python_mem)
@@ -80,9 +84,20 @@ def checks(report):
     if relay is None:
         row("relay throughput vs one-at-a-time Python watcher", "not measured", "≥ 10× the watcher", False)
     else:
-        row(f"relay throughput, {relay['messages']} queued requests (moto)", f"{relay['rust_msgs_per_s']:.0f} msgs/s",
-            "≥ 10× the watcher, 2,000 requests", relay["ratio"] >= 10 and relay["messages"] >= 2000, f"{relay['python_watcher_msgs_per_s']:.0f} msgs/s (watcher)",
-            f"{relay['ratio']:.1f}×")
+        size = f"{relay['message_bytes'] / 1000:.0f} KB"
+        row(f"relay throughput, {relay['messages']} queued {size} requests (moto)",
+            f"{relay['rust_msgs_per_s']:.0f} msgs/s", "≥ 10× the watcher, 2,000 requests",
+            relay["ratio"] >= 10 and relay["messages"] >= 2000,
+            f"{relay['python_watcher_msgs_per_s']:.0f} msgs/s (watcher)", f"{relay['ratio']:.1f}×")
+
+        def per_message(runtime, key):
+            return statistics.median(run[key] for run in relay["runs"][runtime])
+
+        row("relay: moto's CPU per message", f"{per_message('rust', 'moto_cpu_ms_per_msg'):.2f} ms",
+            f"(moto busy {relay['moto_busy_share_during_relay']:.0%} of the relay's run)", None,
+            f"{per_message('python', 'moto_cpu_ms_per_msg'):.2f} ms")
+        row("relay: the consumer's own CPU per message", f"{per_message('rust', 'consumer_cpu_ms_per_msg'):.2f} ms",
+            "", None, f"{per_message('python', 'consumer_cpu_ms_per_msg'):.2f} ms")
 
     by_id = {result["id"]: result for result in report["criterion"]}
     for result in report["criterion"]:
@@ -107,6 +122,15 @@ def checks(report):
         row("criterion: HMAC-SHA256 of 1 MB vs openssl speed -evp sha256",
             f"{rate / 1e9:.2f} GB/s ({hmac['median_ns'] / 1000:.0f} µs)", "≥ 2/3 of openssl", ratio >= 2 / 3,
             f"openssl {openssl['bytes_per_s'] / 1e9:.2f} GB/s", f"{ratio:.2f}")
+    build, measuring = report.get("build_seconds"), report["elapsed_seconds"]
+    if build is None:
+        row("this run's wall time", f"measuring {measuring / 60:.1f} min, builds not timed", "< 15 min", False)
+    else:
+        total = build + measuring
+        fresh = report.get("fresh_build")
+        row(f"this run's wall time (builds {'from nothing' if fresh else 'partly cached'} + measuring)",
+            f"{total / 60:.1f} min ({build / 60:.1f} + {measuring / 60:.1f})", "< 15 min on a fresh machine",
+            total < 15 * 60 if fresh else None)
     return rows
 
 
