@@ -11,8 +11,9 @@ relay figure it spends most of its time on these, whoever the consumer is:
 - `delete_message` scans the queue twice, building a list of receipt handles for every message.
 
 Each replacement returns what the original returns; only the cost changes. What moto spends per API call
-(routing, Flask, logging) and per message byte (serialising, MD5) is left as it is: those are the stand-in's
-share of every figure, as the network and the service are on AWS. scripts/bench runs its one moto through
+(routing, Flask, logging, the list of visible messages every receive builds) and per message byte
+(serialising, MD5) is left as it is: those are the stand-in's share of every figure, as the network and
+the service are on AWS. scripts/bench runs its one moto through
 this launcher; scripts/dev and the tests run moto_server as it comes.
 """
 

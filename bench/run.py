@@ -57,8 +57,9 @@ COLD_START_SHARE = 0.01
 
 
 SECRET = "hookbox-bench-secret"
-# The notifier's Concourse configuration: the push's repository has one webhook-token resource on main;
-# the others (other repositories, another branch) must be matched and passed over.
+# The notifiers' Concourse configuration. The push's repository has one webhook-token resource on main,
+# the S3 event's object one s3 resource; the others (other repositories, another branch, other buckets and
+# keys, a semver file beside the object) must be looked at and passed over.
 NOTIFIER_RESOURCES = [
     {"pipeline": "app", "resource": "src", "type": "git", "webhook_token": "bench-token",
      "source": {"uri": "https://github.com/example/app.git", "branch": "main"}},
@@ -68,7 +69,17 @@ NOTIFIER_RESOURCES = [
     {"pipeline": f"p{i}", "resource": "src", "type": "git", "webhook_token": "bench-token",
      "source": {"uri": f"https://github.com/example/other-{i}.git", "branch": "main"}}
     for i in range(48)
+] + [
+    {"pipeline": "app", "resource": "tarball", "type": "s3", "webhook_token": "bench-token",
+     "source": {"bucket": "bench-builds", "regexp": r"app/app-(.*)\.tgz"}},
+    {"pipeline": "app", "resource": "version", "type": "semver", "webhook_token": "bench-token",
+     "source": {"driver": "s3", "bucket": "bench-builds", "key": "app/version"}},
+] + [
+    {"pipeline": f"p{i}", "resource": "tarball", "type": "s3", "webhook_token": "bench-token",
+     "source": {"bucket": f"bench-builds-{i % 4}", "regexp": rf"other-{i}/other-(.*)\.tgz"}}
+    for i in range(48)
 ]
+S3_OBJECT = ("bench-builds", "app/app-1.4.0.tgz")
 
 
 def main():
@@ -81,6 +92,9 @@ def main():
     event_file.write_text(json.dumps(event))
     body_file = out_dir / "github-push-25k.json"
     body_file.write_text(event["body"])
+    s3_event_file = out_dir / "event-s3-put.json"
+    s3_event_file.write_text(json.dumps(s3_put_event(args.repo / "events" / "s3-put.json")))
+    event_files = {"enqueue": event_file, "github-concourse": event_file, "s3-concourse": s3_event_file}
     functions = dict(args.function)
 
     with Moto(args.venv_bin / "python", out_dir / "moto.log") as moto, \
@@ -90,7 +104,7 @@ def main():
         config_file = out_dir / "concourse-bench.json"
         config_file.write_text(json.dumps({"atc_url": atc.url, "team": "main", "auth": "webhook_token",
                                            "resources": NOTIFIER_RESOURCES}))
-        runner = Runner(args, moto, sqs, atc, event_file, config_file, functions)
+        runner = Runner(args, moto, sqs, atc, event_files, config_file, functions)
         envelope_file = out_dir / "envelope-github-push-25k.json"
         envelope_file.write_text(sample_envelope(args.repo, event))
         samples = runner.interleaved_series(envelope_file, body_file)
@@ -122,7 +136,8 @@ def main():
             "starts_per_runtime": args.starts,
             "warm_invocations_per_start": args.invocations,
             "discarded_warmup_starts_per_runtime": 1,
-            "event": "API Gateway HTTP API (payload 2.0) GitHub push, body %d bytes" % len(event["body"]),
+            "event": "API Gateway HTTP API (payload 2.0) GitHub push, body %d bytes; for s3-concourse an S3 "
+                     "ObjectCreated:Put notification" % len(event["body"]),
             "stand_in": "moto_server (a fresh queue for every series) and a fake ATC (hookbox-bench sink), "
                         "both on 127.0.0.1",
             "order": "rounds alternate Rust-first and Python-first",
@@ -153,8 +168,11 @@ def main():
 # one delivery at a time, so with 10 (or its default, 8) most receives take a few messages; with 32 most
 # take a full batch.
 RELAY_CONCURRENCY = 32
-STAND_INS = {"enqueue": "moto SendMessage", "github-concourse": "fake ATC webhook check"}
-MEASURED = ("enqueue", "github-concourse")
+STAND_INS = {"enqueue": "moto SendMessage", "github-concourse": "fake ATC webhook check",
+             "s3-concourse": "fake ATC webhook check"}
+MEASURED = ("enqueue", "github-concourse", "s3-concourse")
+# Checks each notifier asks the fake ATC for per invocation of the benchmark's event.
+CHECKS_PER_INVOCATION = {"github-concourse": 1, "s3-concourse": 1}
 
 
 def parse_args():
@@ -252,9 +270,9 @@ def stop(process):
 class Runner:
     """Runs the measured series; every enqueue series gets a fresh queue."""
 
-    def __init__(self, args, moto, sqs, atc, event_file, config_file, functions):
+    def __init__(self, args, moto, sqs, atc, event_files, config_file, functions):
         self.args, self.moto, self.sqs, self.atc = args, moto, sqs, atc
-        self.event_file, self.config_file, self.functions = event_file, config_file, functions
+        self.event_files, self.config_file, self.functions = event_files, config_file, functions
         self.log_dir = args.out.parent / "logs"
         self.log_dir.mkdir(exist_ok=True)
         self.queues = 0
@@ -273,8 +291,11 @@ class Runner:
                     samples["functions"][name][runtime].append(self.start(name, runtime, self.args.invocations))
             if "enqueue" in names:
                 samples["stand_in"]["enqueue"] += self.moto_rtt(envelope_file)
-            if "github-concourse" in names:
-                samples["stand_in"]["github-concourse"] += self.atc_rtt(body_file)
+            notifiers = [name for name in names if name in CHECKS_PER_INVOCATION]
+            if notifiers:
+                rtt = self.atc_rtt(body_file)  # the same check both notifiers ask for
+                for name in notifiers:
+                    samples["stand_in"][name] += rtt
             print(f"  round {round_ + 1}/{self.args.starts} done", file=sys.stderr, flush=True)
         samples["message_bytes"] = envelope_file.stat().st_size
         return samples
@@ -287,11 +308,15 @@ class Runner:
             if name == "enqueue":
                 env["HOOKBOX_QUEUE_MAILBOX"] = queue_url
                 expected = "202"
-            else:
+            elif name == "github-concourse":
                 env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
                             "HOOKBOX_GITHUB_WEBHOOK_SECRETS": json.dumps(["retired-secret", SECRET]),
                             "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
                 expected = "200"
+            else:  # s3-concourse answers a plain JSON report, no statusCode; a failure is an invocation error
+                env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
+                            "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
+                expected = "none"
             if runtime == "rust":
                 command = [str(self.functions[name])]
             else:
@@ -300,15 +325,21 @@ class Runner:
                 env.update({"_HANDLER": f"{module}.handler", "LAMBDA_TASK_ROOT": str(task_root),
                             "PYTHONPATH": str(task_root)})
                 command = [sys.executable, "-m", "awslambdaric", f"{module}.handler"]
-            options = ["--name", f"{name}-{runtime}", "--event", str(self.event_file),
+            options = ["--name", f"{name}-{runtime}", "--event", str(self.event_files[name]),
                        "--invocations", str(invocations), "--log", str(self.log_dir / f"{name}-{runtime}.log")]
             for key, value in env.items():
                 options += ["--env", f"{key}={value}"]
+            checks_before = self.atc.count()
             result = self.emulator(["lambda", *options, "--", *command])
         statuses = result["statuses"]
         if result["errors"] or set(statuses) != {expected}:
             sys.exit(f"{name}-{runtime} did not answer {expected} to every request: {statuses}, "
                      f"{result['errors']} errors ({result['last_error']}); see {self.log_dir}")
+        if name in CHECKS_PER_INVOCATION:
+            checks = self.atc.count() - checks_before
+            wanted = CHECKS_PER_INVOCATION[name] * sum(statuses.values())
+            if checks != wanted:
+                sys.exit(f"{name}-{runtime} asked the fake ATC for {checks} checks, not {wanted}; see {self.log_dir}")
         return result
 
     def moto_rtt(self, envelope_file):
@@ -422,6 +453,16 @@ def github_push_event(sample_file):
     event["headers"].pop("x-hub-signature", None)
     event["headers"]["x-hub-signature-256"] = "sha256=" + hmac.new(SECRET.encode(), body.encode(),
                                                                    hashlib.sha256).hexdigest()
+    return event
+
+
+def s3_put_event(sample_file):
+    """The sample S3 notification for the object the benchmark's s3 resource watches."""
+    event = json.loads(sample_file.read_text())
+    bucket, key = S3_OBJECT
+    record = event["Records"][0]["s3"]
+    record["bucket"].update({"name": bucket, "arn": f"arn:aws:s3:::{bucket}"})
+    record["object"]["key"] = key
     return event
 
 
