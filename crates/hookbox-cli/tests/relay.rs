@@ -251,3 +251,91 @@ async fn sigterm_finishes_the_delivery_under_way_and_exits_0() {
     assert_eq!(target.count(), 1, "the message was handed out twice: {logs}");
     assert_eq!(aws.depth(&queue).await, (0, 0), "{logs}");
 }
+
+/// SIGTERM while two messages received with a delivered one wait for its slot: the relay hands them
+/// back at once, visible to another relay long before their visibility timeout would have ended.
+#[tokio::test]
+async fn sigterm_hands_back_the_messages_waiting_for_a_slot() {
+    let moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let (queue, _) = aws.create_queue_with_dlq("mailbox", 262_144, 5).await;
+    let target = Target::start(|_| Answer::Slow(Duration::from_secs(2), 200));
+    let mut service = relay(
+        &moto,
+        &args(&[
+            "--queue-url",
+            &queue,
+            "--target",
+            &target.url("/"),
+            "--wait",
+            "1s",
+            "--visibility-timeout",
+            "60s",
+            "--concurrency",
+            "1",
+        ]),
+    );
+    let bodies: Vec<String> = ["slow-1", "slow-2", "slow-3"]
+        .iter()
+        .map(|id| envelope(id, "github", "text/plain", b"x").to_json())
+        .collect();
+    aws.send_all(&queue, &bodies).await;
+    wait_until(
+        Duration::from_secs(20),
+        "one delivery to start and the others to wait for its slot",
+        async || target.count() == 1 && aws.depth(&queue).await == (0, 3),
+    )
+    .await;
+    service.signal("TERM");
+    let status = service.wait_exit(Duration::from_secs(15));
+    let logs = service.output();
+    assert!(status.success(), "{status}: {logs}");
+    assert!(logs.contains("delivered=1") && logs.contains("released=2"), "{logs}");
+    assert_eq!(target.count(), 1, "{logs}");
+    assert_eq!(aws.depth(&queue).await, (2, 0), "{logs}");
+}
+
+/// However few delivery slots are free, every receive asks for a full batch: 25 messages take three
+/// receives and the empty one that ends `--once`, not one per free slot. Each message is delivered once.
+#[tokio::test]
+async fn receives_ask_for_full_batches_whatever_the_concurrency() {
+    let moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let (queue, _) = aws.create_queue_with_dlq("mailbox", 262_144, 5).await;
+    let bodies: Vec<String> = (0..25)
+        .map(|seq| envelope(&format!("m-{seq}"), "github", "text/plain", b"x").to_json())
+        .collect();
+    aws.send_all(&queue, &bodies).await;
+    let target = Target::start(|_| Answer::Status(200));
+    let mut service = relay(
+        &moto,
+        &args(&[
+            "--queue-url",
+            &queue,
+            "--target",
+            &target.url("/"),
+            "--once",
+            "--wait",
+            "0s",
+            "--concurrency",
+            "2",
+        ]),
+    );
+    let status = service.wait_exit(Duration::from_secs(60));
+    let logs = service.output();
+    assert!(status.success(), "{status}: {logs}");
+    assert!(
+        logs.contains("delivered=25") && logs.contains("receive_requests=4"),
+        "{logs}"
+    );
+    let mut ids: Vec<String> = target
+        .received()
+        .iter()
+        .map(|request| request.header_values("x-delivery").concat())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 25, "{logs}");
+    assert_eq!(target.count(), 25, "{logs}");
+    assert_eq!(aws.depth(&queue).await, (0, 0), "{logs}");
+}

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Live counters, one increment per handled receive of a message.
+/// Live counters: one increment per handled receive of a message, and one per SQS request.
 #[derive(Debug, Default)]
 pub struct Stats {
     delivered: AtomicU64,
@@ -11,6 +11,9 @@ pub struct Stats {
     skipped: AtomicU64,
     dry_run: AtomicU64,
     delete_failed: AtomicU64,
+    released: AtomicU64,
+    receive_requests: AtomicU64,
+    delete_requests: AtomicU64,
 }
 
 /// What a relay run did, logged when it stops.
@@ -29,6 +32,13 @@ pub struct Summary {
     pub dry_run: u64,
     /// Delivered messages whose delete failed; SQS will hand them out again (a duplicate).
     pub delete_failed: u64,
+    /// Messages received ahead of a free delivery slot and handed back to the queue, undelivered,
+    /// because the relay was stopped.
+    pub released: u64,
+    /// ReceiveMessage calls, the empty ones included: with DeleteMessageBatch calls, what SQS bills.
+    pub receive_requests: u64,
+    /// DeleteMessageBatch calls.
+    pub delete_requests: u64,
 }
 
 impl Stats {
@@ -50,6 +60,15 @@ impl Stats {
     pub fn delete_failed(&self, count: u64) {
         self.delete_failed.fetch_add(count, Ordering::Relaxed);
     }
+    pub fn released(&self) {
+        self.released.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn receive_request(&self) {
+        self.receive_requests.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn delete_request(&self) {
+        self.delete_requests.fetch_add(1, Ordering::Relaxed);
+    }
 
     pub fn summary(&self) -> Summary {
         let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
@@ -60,6 +79,9 @@ impl Stats {
             skipped: get(&self.skipped),
             dry_run: get(&self.dry_run),
             delete_failed: get(&self.delete_failed),
+            released: get(&self.released),
+            receive_requests: get(&self.receive_requests),
+            delete_requests: get(&self.delete_requests),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use hookbox_core::Envelope;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::relay::deliver::{Deliverer, Outcome};
@@ -17,6 +17,11 @@ use crate::relay::stats::{Stats, Summary};
 
 /// SQS receives and deletes at most 10 messages per call.
 const BATCH: usize = 10;
+
+/// How long the deleter waits for a batch to fill before it deletes what it has. Short beside any
+/// visibility timeout (a delivered message is no longer kept hidden), long beside a local delivery: a
+/// busy relay sends full DeleteMessageBatch requests instead of one per few messages.
+const DELETE_LINGER: Duration = Duration::from_millis(20);
 
 /// How the loop runs.
 #[derive(Debug, Clone)]
@@ -67,41 +72,45 @@ impl Relay {
     }
 
     /// Runs until `shutdown` turns true (or, with `once`, until the queue has nothing visible), then
-    /// lets the deliveries under way finish (each is bounded by the request timeout), deletes what they
-    /// delivered, and returns what happened.
+    /// lets the deliveries under way finish (each is bounded by the request timeout), hands the
+    /// messages received ahead of them back to the queue, deletes what was delivered, and returns what
+    /// happened.
+    ///
+    /// Every receive asks for a full batch: the messages beyond the free delivery slots wait for one,
+    /// kept hidden meanwhile. One batch waiting at most, so a relay never holds more than
+    /// `concurrency + 10` messages; asking only for as many as there are free slots made a busy relay
+    /// send several small receives where one does (SQS bills per request, and each one costs a round
+    /// trip).
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Summary {
         let (deletes, deleter) = mpsc::channel::<String>(self.settings.concurrency.max(BATCH));
         let deleter = tokio::spawn(self.clone().delete_batches(deleter));
         let slots = Arc::new(Semaphore::new(self.settings.concurrency));
+        let held = Arc::new(Semaphore::new(self.settings.concurrency + BATCH));
         let mut deliveries = JoinSet::new();
         loop {
             while deliveries.try_join_next().is_some() {}
-            let first = tokio::select! {
+            let mut batch = tokio::select! {
                 () = stopped(&mut shutdown) => break,
-                slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-            };
-            let mut free = vec![first];
-            while free.len() < BATCH {
-                match slots.clone().try_acquire_owned() {
-                    Ok(slot) => free.push(slot),
-                    Err(_) => break,
+                permits = held.clone().acquire_many_owned(BATCH as u32) => {
+                    permits.expect("the semaphore is never closed")
                 }
-            }
+            };
             // A receive cut short by a signal may have taken messages already: they stay hidden for
             // the visibility timeout and then come back, so nothing is lost.
             let received = tokio::select! {
                 () = stopped(&mut shutdown) => break,
-                received = self.receive(free.len()) => received,
+                received = self.receive() => received,
             };
             match received {
                 Ok(messages) if messages.is_empty() && self.settings.once => break,
                 Ok(messages) => {
-                    for (message, slot) in messages.into_iter().zip(free) {
+                    for message in messages {
+                        let hold = batch.split(1).expect("a batch holds a permit per message");
                         let relay = self.clone();
-                        let deletes = deletes.clone();
+                        let (slots, deletes, shutdown) = (slots.clone(), deletes.clone(), shutdown.clone());
                         deliveries.spawn(async move {
-                            relay.handle(message, deletes).await;
-                            drop(slot);
+                            relay.handle(message, &slots, shutdown, deletes).await;
+                            drop(hold);
                         });
                     }
                 }
@@ -130,17 +139,21 @@ impl Relay {
             skipped = summary.skipped,
             dry_run = summary.dry_run,
             delete_failed = summary.delete_failed,
+            released = summary.released,
+            receive_requests = summary.receive_requests,
+            delete_requests = summary.delete_requests,
             "relay summary"
         );
         summary
     }
 
-    async fn receive(&self, max: usize) -> Result<Vec<Message>, String> {
+    async fn receive(&self) -> Result<Vec<Message>, String> {
+        self.stats.receive_request();
         let output = self
             .sqs
             .receive_message()
             .queue_url(&self.queue_url)
-            .max_number_of_messages(max as i32)
+            .max_number_of_messages(BATCH as i32)
             .wait_time_seconds(self.settings.wait.as_secs() as i32)
             .visibility_timeout(seconds(self.settings.visibility_timeout))
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
@@ -151,7 +164,13 @@ impl Relay {
     }
 
     /// One message, from its body to deletion or back-off.
-    async fn handle(&self, message: Message, deletes: mpsc::Sender<String>) {
+    async fn handle(
+        &self,
+        message: Message,
+        slots: &Semaphore,
+        shutdown: watch::Receiver<bool>,
+        deletes: mpsc::Sender<String>,
+    ) {
         let received = Received {
             message_id: message.message_id().unwrap_or_default().to_owned(),
             receipt_handle: message.receipt_handle().unwrap_or_default().to_owned(),
@@ -182,6 +201,12 @@ impl Relay {
             self.print_dry_run(&envelope, &received).await;
             return;
         }
+        let Some(_slot) = self.wait_for_slot(&received, slots, shutdown).await else {
+            self.stats.released();
+            tracing::info!(id = %envelope.id, "stopping before its delivery started; handed back to the queue");
+            self.hide(&received, Duration::ZERO).await;
+            return;
+        };
         let started = Instant::now();
         let outcome = self.keep_hidden(&received, self.deliverer.deliver(&envelope)).await;
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -241,6 +266,22 @@ impl Relay {
         tracing::info!(id = %envelope.id, attempt = received.attempt, "dry run: not sent");
     }
 
+    /// A delivery slot, or none if the relay stops first. The message stays hidden while it waits.
+    async fn wait_for_slot<'a>(
+        &self,
+        received: &Received,
+        slots: &'a Semaphore,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Option<SemaphorePermit<'a>> {
+        let waiting = async {
+            tokio::select! {
+                () = stopped(&mut shutdown) => None,
+                slot = slots.acquire() => Some(slot.expect("the semaphore is never closed")),
+            }
+        };
+        self.keep_hidden(received, waiting).await
+    }
+
     /// Runs `delivery`, extending the message's visibility while it runs so that no other relay takes
     /// a message whose delivery is merely slow.
     async fn keep_hidden<T>(&self, received: &Received, delivery: impl Future<Output = T>) -> T {
@@ -290,6 +331,15 @@ impl Relay {
     async fn delete_batches(self: Arc<Self>, mut handles: mpsc::Receiver<String>) {
         let mut batch = Vec::with_capacity(BATCH);
         while handles.recv_many(&mut batch, BATCH).await > 0 {
+            let deadline = tokio::time::Instant::now() + DELETE_LINGER;
+            while batch.len() < BATCH {
+                let room = BATCH - batch.len();
+                let more = handles.recv_many(&mut batch, room);
+                match tokio::time::timeout_at(deadline, more).await {
+                    Ok(received) if received > 0 => {}
+                    _ => break,
+                }
+            }
             self.delete(std::mem::take(&mut batch)).await;
         }
     }
@@ -307,6 +357,7 @@ impl Relay {
             })
             .collect();
         let count = entries.len() as u64;
+        self.stats.delete_request();
         let result = self
             .sqs
             .delete_message_batch()
