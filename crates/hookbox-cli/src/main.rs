@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use clap::{Parser, Subcommand, ValueEnum};
 use hookbox_cli::concourse_config::{ConcourseConfigArgs, Outcome};
 use hookbox_cli::relay::RelayArgs;
@@ -45,6 +46,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
+    // Every reqwest client of the process (the relay's target, S3 bodies aside; the ATC) takes the
+    // process's default provider: ring, as the SDK client below and the functions have.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     match runtime.block_on(run(cli.command)) {
         Ok(code) => code,
@@ -58,7 +62,10 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Relay(args) => {
-            let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
+            let aws = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(aws_https_client())
+                .load()
+                .await;
             let relay = Arc::new(args.into_relay(&aws)?);
             relay.run(shutdown_signal()).await;
             Ok(ExitCode::SUCCESS)
@@ -74,6 +81,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         }),
     }
+}
+
+/// The AWS SDK's HTTPS client: hyper with rustls on ring, as in the functions (`hookbox_lambda`), so
+/// the CLI builds no second crypto provider (aws-lc-rs, the SDK's default).
+fn aws_https_client() -> aws_sdk_sqs::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// A flag that turns true on SIGINT or SIGTERM: the relay stops receiving, finishes what it has and
