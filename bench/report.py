@@ -107,6 +107,9 @@ def checks(report):
             f"{per_message('python', 'moto_cpu_ms_per_msg'):.2f} ms")
         row("relay: the consumer's own CPU per message", f"{per_message('rust', 'consumer_cpu_ms_per_msg'):.2f} ms",
             "", None, f"{per_message('python', 'consumer_cpu_ms_per_msg'):.2f} ms")
+        row("relay: SQS requests per message (receives and deletes)",
+            f"{per_message('rust', 'sqs_requests_per_msg'):.3f}", "", None,
+            f"{per_message('python', 'sqs_requests_per_msg'):.3f}")
 
     by_id = {result["id"]: result for result in report["criterion"]}
     for result in report["criterion"]:

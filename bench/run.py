@@ -16,6 +16,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import socket
@@ -374,7 +375,8 @@ class Runner:
                     else:
                         command = [sys.executable, str(self.args.repo / "bench" / "python" / "watcher.py"),
                                    queue_url, f"{target.url}/hook"]
-                    log = (self.log_dir / f"relay-{runtime}.log").open("w")
+                    log_path = self.log_dir / f"relay-{runtime}.log"
+                    log = log_path.open("w")
                     moto_cpu, consumer_cpu = cpu_seconds(self.moto.process.pid), children_cpu_seconds()
                     since = time.monotonic()
                     subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=900)
@@ -392,7 +394,9 @@ class Runner:
                                           "msgs_per_s": round(self.args.relay_messages / seconds, 1),
                                           "moto_cpu_ms_per_msg": round(moto_cpu * 1000 / delivered, 2),
                                           "consumer_cpu_ms_per_msg": round(consumer_cpu * 1000 / delivered, 2),
-                                          "moto_busy_share": round(moto_cpu / seconds, 2)})
+                                          "moto_busy_share": round(moto_cpu / seconds, 2),
+                                          "sqs_requests_per_msg": round(sqs_requests(log_path.read_text())
+                                                                        / delivered, 3)})
                 print(f"  relay {runtime}: {runs[runtime][-1]['msgs_per_s']} msgs/s", file=sys.stderr, flush=True)
         best = {runtime: statistics.median(run["msgs_per_s"] for run in runs[runtime]) for runtime in runs}
         moto_share = statistics.median(run["moto_busy_share"] for run in runs["rust"])
@@ -474,6 +478,15 @@ def sample_envelope(repo, event):
     import enqueue  # noqa: PLC0415 - needs the environment above
 
     return json.dumps(enqueue.envelope(event, "bench"), ensure_ascii=False, separators=(",", ":"))
+
+
+def sqs_requests(consumer_log):
+    """The SQS requests a relay run took, as the consumer itself counted them: the relay's summary line
+    (`receive_requests=… delete_requests=…`) or the watcher's closing JSON line."""
+    summary = re.search(r"receive_requests=(\d+).*?delete_requests=(\d+)", consumer_log)
+    if summary:
+        return int(summary[1]) + int(summary[2])
+    return json.loads(consumer_log.strip().splitlines()[-1])["sqs_requests"]
 
 
 def cpu_seconds(pid):

@@ -4,7 +4,7 @@
 
 One message at a time with boto3: receive one, replay it to the target with urllib (method, query,
 headers minus hop-by-hop and gateway ones, body), delete it after a 2xx, repeat; it exits when the queue
-answers empty twice in a row. Region, credentials and AWS_ENDPOINT_URL come from the environment.
+answers empty twice in a row, printing what it delivered and the SQS requests it took. Region, credentials and AWS_ENDPOINT_URL come from the environment.
 """
 
 import json
@@ -31,8 +31,9 @@ def replay(envelope, target):
 def main():
     queue_url, target = sys.argv[1], sys.argv[2]
     sqs = boto3.client("sqs")
-    delivered, empty = 0, 0
+    delivered, empty, requests = 0, 0, 0
     while empty < 2:
+        requests += 1
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=0,
                                        VisibilityTimeout=60).get("Messages", [])
         if not messages:
@@ -42,8 +43,9 @@ def main():
         message = messages[0]
         if replay(json.loads(message["Body"]), target):
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            requests += 1
             delivered += 1
-    print(json.dumps({"delivered": delivered}))
+    print(json.dumps({"delivered": delivered, "sqs_requests": requests}))
 
 
 if __name__ == "__main__":
