@@ -214,85 +214,68 @@ async fn once_dry_run_and_filters_replay_only_what_was_asked() {
     assert_eq!(left, ["gh-form", "gl-1"]);
 }
 
-/// SIGTERM while a slow delivery runs: the relay finishes it (keeping the message hidden past its
-/// visibility timeout, so it is not delivered twice), deletes it and exits 0.
-#[tokio::test]
-async fn sigterm_finishes_the_delivery_under_way_and_exits_0() {
+/// A relay (`--wait 1s` and `relay_args`) given `ids`, stopped by SIGTERM once the target (answering
+/// 200 after `answer_after`) got its first request and every message is received: the relay's logs
+/// (it must exit 0), the requests the target got, and the queue's depth (visible, hidden) after it exited.
+async fn stopped_during_a_slow_delivery(
+    ids: &[&str],
+    answer_after: Duration,
+    relay_args: &[&str],
+) -> (String, usize, (u64, u64)) {
     let moto = Moto::start();
     let aws = LocalAws::new(&moto.endpoint()).await;
     let (queue, _) = aws.create_queue_with_dlq("mailbox", 262_144, 5).await;
-    let target = Target::start(|_| Answer::Slow(Duration::from_secs(3), 200));
-    let mut service = relay(
-        &moto,
-        &args(&[
-            "--queue-url",
-            &queue,
-            "--target",
-            &target.url("/"),
-            "--wait",
-            "1s",
-            "--visibility-timeout",
-            "1s",
-            "--timeout",
-            "10s",
-        ]),
-    );
-    aws.send_all(&queue, &[envelope("slow", "github", "text/plain", b"x").to_json()])
-        .await;
-    wait_until(Duration::from_secs(20), "the delivery to start", async || {
-        target.count() == 1
-    })
-    .await;
-    service.signal("TERM");
-    let status = service.wait_exit(Duration::from_secs(15));
-    let logs = service.output();
-    assert!(status.success(), "{status}: {logs}");
-    assert!(logs.contains("SIGTERM") && logs.contains("delivered=1"), "{logs}");
-    assert_eq!(target.count(), 1, "the message was handed out twice: {logs}");
-    assert_eq!(aws.depth(&queue).await, (0, 0), "{logs}");
-}
-
-/// SIGTERM while two messages received with a delivered one wait for its slot: the relay hands them
-/// back at once, visible to another relay long before their visibility timeout would have ended.
-#[tokio::test]
-async fn sigterm_hands_back_the_messages_waiting_for_a_slot() {
-    let moto = Moto::start();
-    let aws = LocalAws::new(&moto.endpoint()).await;
-    let (queue, _) = aws.create_queue_with_dlq("mailbox", 262_144, 5).await;
-    let target = Target::start(|_| Answer::Slow(Duration::from_secs(2), 200));
-    let mut service = relay(
-        &moto,
-        &args(&[
-            "--queue-url",
-            &queue,
-            "--target",
-            &target.url("/"),
-            "--wait",
-            "1s",
-            "--visibility-timeout",
-            "60s",
-            "--concurrency",
-            "1",
-        ]),
-    );
-    let bodies: Vec<String> = ["slow-1", "slow-2", "slow-3"]
+    let target = Target::start(move |_| Answer::Slow(answer_after, 200));
+    let mut list = args(&["--queue-url", &queue, "--target", &target.url("/"), "--wait", "1s"]);
+    list.extend(args(relay_args));
+    let mut service = relay(&moto, &list);
+    let bodies: Vec<String> = ids
         .iter()
         .map(|id| envelope(id, "github", "text/plain", b"x").to_json())
         .collect();
     aws.send_all(&queue, &bodies).await;
     wait_until(
         Duration::from_secs(20),
-        "one delivery to start and the others to wait for its slot",
-        async || target.count() == 1 && aws.depth(&queue).await == (0, 3),
+        "the first delivery to start with every message received",
+        async || target.count() == 1 && aws.depth(&queue).await == (0, ids.len() as u64),
     )
     .await;
     service.signal("TERM");
     let status = service.wait_exit(Duration::from_secs(15));
     let logs = service.output();
     assert!(status.success(), "{status}: {logs}");
+    assert!(logs.contains("SIGTERM"), "{logs}");
+    (logs, target.count(), aws.depth(&queue).await)
+}
+
+/// SIGTERM while a slow delivery runs: the relay finishes it (keeping the message hidden past its
+/// visibility timeout, so it is not delivered twice), deletes it and exits 0.
+#[tokio::test]
+async fn sigterm_finishes_the_delivery_under_way_and_exits_0() {
+    let (logs, requests, depth) = stopped_during_a_slow_delivery(
+        &["slow"],
+        Duration::from_secs(3),
+        &["--visibility-timeout", "1s", "--timeout", "10s"],
+    )
+    .await;
+    assert!(logs.contains("delivered=1"), "{logs}");
+    assert_eq!(requests, 1, "the message was handed out twice: {logs}");
+    assert_eq!(depth, (0, 0), "{logs}");
+}
+
+/// SIGTERM while two messages received with a delivered one wait for its slot: the relay hands them
+/// back at once, visible to another relay long before their visibility timeout would have ended.
+#[tokio::test]
+async fn sigterm_hands_back_the_messages_waiting_for_a_slot() {
+    let (logs, requests, depth) = stopped_during_a_slow_delivery(
+        &["slow-1", "slow-2", "slow-3"],
+        Duration::from_secs(2),
+        &["--visibility-timeout", "60s", "--concurrency", "1"],
+    )
+    .await;
     assert!(logs.contains("delivered=1") && logs.contains("released=2"), "{logs}");
-    assert_eq!(target.count(), 1, "{logs}");
-    assert_eq!(aws.depth(&queue).await, (2, 0), "{logs}");
+    assert_eq!(requests, 1, "{logs}");
+    assert_eq!(depth, (2, 0), "{logs}");
 }
 
 /// However few delivery slots are free, every receive asks for a full batch: 25 messages take three
