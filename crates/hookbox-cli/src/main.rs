@@ -91,8 +91,8 @@ fn aws_https_client() -> aws_sdk_sqs::config::SharedHttpClient {
         .build_https()
 }
 
-/// A flag that turns true on SIGINT or SIGTERM: the relay stops receiving, finishes what it has and
-/// exits 0, as a service manager expects.
+/// A flag that turns true on SIGINT or SIGTERM: the relay stops receiving, finishes the deliveries under
+/// way, hands back the messages still waiting for a slot and exits 0, as a service manager expects.
 fn shutdown_signal() -> watch::Receiver<bool> {
     let (sender, receiver) = watch::channel(false);
     tokio::spawn(async move {
