@@ -4,7 +4,8 @@
 
 One message at a time with boto3: receive one, replay it to the target with urllib (method, query,
 headers minus hop-by-hop and gateway ones, body), delete it after a 2xx, repeat; it exits when the queue
-answers empty twice in a row, printing what it delivered and the SQS requests it took. Region, credentials and AWS_ENDPOINT_URL come from the environment.
+answers empty twice in a row, printing what it delivered and the SQS requests it took. Region,
+credentials and AWS_ENDPOINT_URL come from the environment.
 """
 
 import json

@@ -46,8 +46,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    // Every reqwest client of the process (the relay's target, S3 bodies aside; the ATC) takes the
-    // process's default provider: ring, as the SDK client below and the functions have.
+    // The reqwest clients (the relay's target, the Concourse ATC) take the process's default crypto
+    // provider: ring, the one the SDK's client below and the functions use.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     match runtime.block_on(run(cli.command)) {
