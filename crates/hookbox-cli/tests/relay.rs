@@ -40,7 +40,8 @@ fn envelope(id: &str, route: &str, content_type: &str, body: &[u8]) -> Envelope 
             ("x-amzn-trace-id".into(), "Root=1".into()),
             ("x-forwarded-for".into(), "192.0.2.1".into()),
             ("x-delivery".into(), id.into()),
-        ],
+        ]
+        .into(),
         source_ip: None,
         body: None,
         body_base64: None,

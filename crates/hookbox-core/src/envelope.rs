@@ -1,9 +1,12 @@
 //! The request envelope: one JSON object per SQS message that records a whole HTTP request, so that a
-//! relay can replay it later (see `shared/DESIGN.md`, "The request envelope").
+//! relay can replay it later. Its fields and the rules for reading it are in `ARCHITECTURE.md`, "The
+//! request envelope".
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
+
+use crate::headers::Headers;
 
 /// The envelope version this crate writes. Consumers check it first so the format can evolve.
 pub const ENVELOPE_VERSION: u32 = 1;
@@ -25,7 +28,7 @@ pub struct Envelope {
     /// Query parameters in order, repeats kept, values decoded.
     pub query: Vec<(String, String)>,
     /// Header names lower-cased; repeats and order kept as far as the gateway delivers them.
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub source_ip: Option<String>,
     /// The body when it is valid UTF-8.
     pub body: Option<String>,
@@ -109,14 +112,6 @@ impl Envelope {
         }
     }
 
-    /// The first value of a header, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-
     /// The envelope as its wire JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("an envelope is always representable as JSON")
@@ -136,7 +131,7 @@ mod tests {
             method: "POST".into(),
             path: "/hooks/github".into(),
             query: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
-            headers: vec![("x-github-event".into(), "push".into())],
+            headers: vec![("x-github-event".into(), "push".into())].into(),
             source_ip: Some("192.0.2.1".into()),
             body: None,
             body_base64: None,
@@ -223,7 +218,7 @@ mod tests {
 
     #[test]
     fn header_lookup_ignores_case() {
-        assert_eq!(sample().header("X-GitHub-Event"), Some("push"));
-        assert_eq!(sample().header("x-missing"), None);
+        assert_eq!(sample().headers.get("X-GitHub-Event"), Some("push"));
+        assert_eq!(sample().headers.get("x-missing"), None);
     }
 }

@@ -1,13 +1,20 @@
-//! Pure logic shared by the hookbox functions and tools.
+//! The webhook request as hookbox understands it, independent of AWS: what it carries (headers, media
+//! type, payload), how its sender authenticates it (signatures, tokens), which route of the mailbox
+//! accepts it and what it must satisfy there, and the envelope it is stored as.
 //!
 //! Nothing in here talks to AWS or the network: callers hand in what the logic needs, so every rule is
-//! unit-tested without a cloud and the Lambda binaries stay thin.
+//! unit-tested without a cloud and the Lambda binaries stay thin. `ARCHITECTURE.md` at the repository's
+//! root shows where each piece is used.
 
 pub mod envelope;
+pub mod headers;
+pub mod media_type;
 pub mod path;
+pub mod payload;
 pub mod routes;
 pub mod signature;
 pub mod validation;
 
 pub use envelope::{BodyObject, ENVELOPE_VERSION, Envelope};
+pub use headers::Headers;
 pub use routes::{Route, RouteMatch, Routes, RoutesError};

@@ -1,6 +1,16 @@
 //! Route paths: an exact path, a prefix written with a trailing `*`, and at most one `{token}` segment
 //! that matches one path segment and hands it to token validation (`/hooks/{token}`).
 
+use crate::routes::InvalidValue;
+
+/// `InvalidValue` with a formatted message.
+macro_rules! invalid {
+    ($($arg:tt)*) => {
+        InvalidValue(format!($($arg)*))
+    };
+}
+pub(crate) use invalid;
+
 /// The placeholder of a token segment.
 pub const TOKEN_PLACEHOLDER: &str = "{token}";
 
@@ -28,31 +38,31 @@ impl PathPattern {
         }
     }
 
-    pub fn parse(path: &str) -> Result<Self, String> {
+    pub fn parse(path: &str) -> Result<Self, InvalidValue> {
         if !path.starts_with('/') {
-            return Err(format!("{path:?} must start with '/'"));
+            return Err(invalid!("{path:?} must start with '/'"));
         }
         let (body, open_end) = match path.strip_suffix('*') {
             Some(body) => (body, true),
             None => (path, false),
         };
         if body.contains('*') {
-            return Err(format!("{path:?}: '*' may only end a path (a prefix match)"));
+            return Err(invalid!("{path:?}: '*' may only end a path (a prefix match)"));
         }
         let (head, tail) = match body.split_once(TOKEN_PLACEHOLDER) {
             None => (body.to_owned(), None),
             Some((head, tail)) => {
                 if !head.ends_with('/') || !(tail.is_empty() || tail.starts_with('/')) {
-                    return Err(format!("{path:?}: {TOKEN_PLACEHOLDER} must be a whole path segment"));
+                    return Err(invalid!("{path:?}: {TOKEN_PLACEHOLDER} must be a whole path segment"));
                 }
                 if tail.contains(TOKEN_PLACEHOLDER) {
-                    return Err(format!("{path:?}: only one {TOKEN_PLACEHOLDER} segment is allowed"));
+                    return Err(invalid!("{path:?}: only one {TOKEN_PLACEHOLDER} segment is allowed"));
                 }
                 (head.to_owned(), Some(tail.to_owned()))
             }
         };
         if head.contains(['{', '}']) || tail.as_deref().is_some_and(|tail| tail.contains(['{', '}'])) {
-            return Err(format!("{path:?}: the only placeholder is {TOKEN_PLACEHOLDER}"));
+            return Err(invalid!("{path:?}: the only placeholder is {TOKEN_PLACEHOLDER}"));
         }
         Ok(Self { head, tail, open_end })
     }

@@ -34,13 +34,24 @@ pub struct RoutesError {
 }
 
 impl RoutesError {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             message: message.into(),
         }
     }
+
+    /// The same error, its path read below `parent` (`token.name` within `routes[2]`).
+    pub(crate) fn within(self, parent: &str) -> Self {
+        Self::at(format!("{parent}.{}", self.path), self.message)
+    }
 }
+
+/// A value of the routes file that cannot be read (a path, a pattern, a template): what is wrong with
+/// it, in words for the file's author. The caller knows which field it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(pub(crate) String);
 
 /// The routes file as written by the user.
 #[derive(Debug, Deserialize)]
@@ -248,7 +259,7 @@ fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
             format!("{:?} must be 1 to 64 letters, digits, '-' or '_'", spec.name),
         ));
     }
-    let path = PathPattern::parse(&spec.path).map_err(|message| RoutesError::at(at("path"), message))?;
+    let path = PathPattern::parse(&spec.path).map_err(|invalid| RoutesError::at(at("path"), invalid.0))?;
     let mut methods = Vec::with_capacity(spec.methods.len());
     for (i, method) in spec.methods.iter().enumerate() {
         let upper = method.to_ascii_uppercase();
@@ -292,7 +303,7 @@ fn validate_route(index: usize, spec: RouteSpec) -> Result<Route, RoutesError> {
         },
         path.has_token(),
     )
-    .map_err(|(field, message)| RoutesError::at(at(&field), message))?;
+    .map_err(|error| error.within(&format!("routes[{index}]")))?;
     Ok(Route {
         name: spec.name,
         path,

@@ -1,12 +1,17 @@
 //! Webhook authentication: HMAC signatures over the raw body (GitHub, Gitea, Bitbucket and generic
 //! schemes) and shared tokens, always compared in constant time, with several secrets accepted so that
 //! a secret can be rotated without a window of refused deliveries.
+//!
+//! [`SignatureScheme`] is each sender's way of signing, named once here: the mailbox's routes and the
+//! GitHub notifier both verify through it, so a scheme added here reaches both.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::headers::Headers;
 
 /// The hash under an HMAC signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +98,83 @@ impl HmacScheme {
     }
 }
 
+/// How one sender signs a delivery: which header carries what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureScheme {
+    /// An HMAC of the raw body in `header`, with an optional weaker fallback header (GitHub SHA-1).
+    Hmac {
+        /// Lower-case header name.
+        header: String,
+        scheme: HmacScheme,
+        fallback: Option<(String, HmacScheme)>,
+    },
+    /// GitLab sends the secret itself in `X-Gitlab-Token`.
+    SharedSecretHeader { header: String },
+}
+
+impl SignatureScheme {
+    /// GitHub's `X-Hub-Signature-256` (HMAC-SHA256). With `allow_sha1`, the legacy `X-Hub-Signature`
+    /// (HMAC-SHA1) counts, but only for a delivery without a SHA-256 signature.
+    pub fn github(allow_sha1: bool) -> Self {
+        Self::Hmac {
+            header: "x-hub-signature-256".to_owned(),
+            scheme: HmacScheme::github_sha256(),
+            fallback: allow_sha1.then(|| ("x-hub-signature".to_owned(), HmacScheme::github_sha1())),
+        }
+    }
+
+    /// Gitea's `X-Gitea-Signature`: bare hex HMAC-SHA256.
+    pub fn gitea() -> Self {
+        Self::hmac("x-gitea-signature", Algorithm::Sha256, Encoding::Hex, "")
+    }
+
+    /// Bitbucket's `X-Hub-Signature: sha256=<hex>`.
+    pub fn bitbucket() -> Self {
+        Self::hmac("x-hub-signature", Algorithm::Sha256, Encoding::Hex, "sha256=")
+    }
+
+    /// GitLab's `X-Gitlab-Token`, the secret itself.
+    pub fn gitlab() -> Self {
+        Self::SharedSecretHeader {
+            header: "x-gitlab-token".to_owned(),
+        }
+    }
+
+    /// Any other sender's HMAC of the body in one header.
+    pub fn hmac(header: &str, algorithm: Algorithm, encoding: Encoding, prefix: &str) -> Self {
+        Self::Hmac {
+            header: header.to_ascii_lowercase(),
+            scheme: HmacScheme {
+                algorithm,
+                encoding,
+                prefix: prefix.to_owned(),
+            },
+            fallback: None,
+        }
+    }
+
+    /// Checks a delivery's headers and raw body against every accepted secret, in constant time.
+    pub fn verify<S: AsRef<[u8]>>(&self, secrets: &[S], body: &[u8], headers: &Headers) -> Result<(), SignatureError> {
+        match self {
+            Self::Hmac {
+                header,
+                scheme,
+                fallback,
+            } => match (headers.get(header), fallback) {
+                (None, Some((fallback_header, fallback_scheme))) if headers.get(fallback_header).is_some() => {
+                    fallback_scheme.verify(secrets, body, headers.get(fallback_header))
+                }
+                (value, _) => scheme.verify(secrets, body, value),
+            },
+            Self::SharedSecretHeader { header } => match headers.get(header) {
+                None => Err(SignatureError::Missing),
+                Some(value) if token_matches(secrets, value.as_bytes()) => Ok(()),
+                Some(_) => Err(SignatureError::Mismatch),
+            },
+        }
+    }
+}
+
 /// Why a request is not authenticated. The messages never contain a secret or the expected value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -113,20 +195,6 @@ pub fn token_matches<S: AsRef<[u8]>>(tokens: &[S], presented: &[u8]) -> bool {
         matched |= Sha256::digest(token.as_ref()).ct_eq(&presented);
     }
     matched.into()
-}
-
-/// Reads the value(s) of a secret as deployments write them (a `NoEcho` parameter, an environment
-/// variable): one value, or a JSON array of values that are all accepted while the secret is being
-/// rotated (`["old", "new"]`). A JSON array is used rather than a separator so that a secret may hold
-/// any character. Empty values are dropped; text that starts like an array but is not one gives none.
-pub fn secret_values(text: &str) -> Vec<String> {
-    let text = text.trim();
-    let values = if text.starts_with('[') {
-        serde_json::from_str::<Vec<String>>(text).unwrap_or_default()
-    } else {
-        vec![text.to_owned()]
-    };
-    values.into_iter().filter(|value| !value.is_empty()).collect()
 }
 
 fn mac_matches<M: Mac + hmac::digest::KeyInit>(secret: &[u8], body: &[u8], claimed: &[u8]) -> bool {
@@ -244,19 +312,41 @@ mod tests {
         );
     }
 
+    fn headers(pairs: &[(&str, &str)]) -> Headers {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
     #[test]
-    fn secret_values_are_one_value_or_a_json_array() {
+    fn github_sha256_signatures_verify_with_any_accepted_secret() {
+        let github = SignatureScheme::github(false);
+        let body = br#"{"ref":"refs/heads/main"}"#;
+        let signature = HmacScheme::github_sha256().sign(b"new", body);
+        let secrets = ["old".to_owned(), "new".to_owned()];
+        let signed = headers(&[("x-hub-signature-256", &signature)]);
+        assert_eq!(github.verify(&secrets, body, &signed), Ok(()));
+        assert_eq!(github.verify(&secrets, b"{}", &signed), Err(SignatureError::Mismatch));
         assert_eq!(
-            secret_values(r#"["old", "new, with comma"]"#),
-            ["old", "new, with comma"]
+            github.verify(&secrets, body, &headers(&[])),
+            Err(SignatureError::Missing)
         );
+    }
+
+    #[test]
+    fn github_sha1_counts_only_when_allowed_and_never_over_a_sha256_signature() {
+        let body = b"payload";
+        let sha1 = HmacScheme::github_sha1().sign(b"s", body);
+        let secrets = ["s".to_owned()];
+        let legacy = headers(&[("x-hub-signature", &sha1)]);
         assert_eq!(
-            secret_values(" It's a Secret, to Everybody "),
-            ["It's a Secret, to Everybody"]
+            SignatureScheme::github(false).verify(&secrets, body, &legacy),
+            Err(SignatureError::Missing)
         );
-        assert!(secret_values("[not json").is_empty());
-        assert!(secret_values("  ").is_empty());
-        assert_eq!(secret_values(r#"["", "x"]"#), ["x"]);
+        assert_eq!(SignatureScheme::github(true).verify(&secrets, body, &legacy), Ok(()));
+        let both = headers(&[("x-hub-signature", &sha1), ("x-hub-signature-256", "sha256=00")]);
+        assert_eq!(
+            SignatureScheme::github(true).verify(&secrets, body, &both),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use aws_lambda_events::http::HeaderMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use hookbox_core::Headers;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
@@ -68,7 +69,7 @@ pub struct IncomingRequest {
     /// The path without any stage prefix.
     pub path: String,
     pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub source_ip: Option<String>,
     pub body: Vec<u8>,
 }
@@ -160,19 +161,11 @@ impl IncomingRequest {
             body: decode_body(event.body.as_deref(), event.is_base64_encoded)?,
         })
     }
-
-    /// The first value of a header, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
 }
 
 /// Every header value in map order, repeats included. Values are bytes on the wire but arrive here from
 /// JSON strings, so they are UTF-8 and the lossy conversion never loses anything.
-fn header_pairs(map: &HeaderMap) -> Vec<(String, String)> {
+fn header_pairs(map: &HeaderMap) -> Headers {
     map.iter()
         .map(|(name, value)| {
             (
@@ -243,8 +236,8 @@ mod tests {
         assert_eq!(request.source_ip.as_deref(), Some("192.0.2.10"));
         let query: Vec<(&str, &str)> = request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert_eq!(query, [("b", "2"), ("a", "1"), ("a", "x y z"), ("flag", "")]);
-        assert_eq!(request.header("X-Multi"), Some("one,two"));
-        assert_eq!(request.header("cookie"), Some("a=1; b=2"));
+        assert_eq!(request.headers.get("X-Multi"), Some("one,two"));
+        assert_eq!(request.headers.get("cookie"), Some("a=1; b=2"));
         assert_eq!(request.body, b"{}");
     }
 

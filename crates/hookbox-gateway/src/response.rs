@@ -1,5 +1,5 @@
-//! The function's answers: JSON bodies with the status codes of `shared/DESIGN.md`, in the response
-//! shape of the gateway that asked.
+//! The function's answers: JSON bodies with the status codes listed in `ARCHITECTURE.md`, in the
+//! response shape of the gateway that asked.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;

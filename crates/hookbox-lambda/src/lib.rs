@@ -1,5 +1,8 @@
 //! What every hookbox function does at cold start before its own work, kept to what a Lambda needs:
 //!
+//! - [`run`]: the one entry point every function's `main.rs` calls, around its [`Function`];
+//! - [`settings`]: every function's settings and secrets, from the environment and Secrets Manager,
+//!   in one order of precedence ([`Env`]);
 //! - [`init_tracing`]: JSON log lines on stdout (the template's `LogFormat: JSON`), at the level Lambda's
 //!   advanced logging controls set (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`, else INFO. Unlike
 //!   `lambda_runtime::tracing::init_default_subscriber` it compiles no `EnvFilter` (and so no regex engine)
@@ -11,9 +14,13 @@
 //!   ring, instead of running aws-config's whole provider chain at cold start. Outside Lambda (no
 //!   credentials in the environment) it falls back to that chain, so local runs with a profile still work.
 
+mod function;
 mod json_log;
+pub mod settings;
 
+pub use function::{Function, run};
 pub use json_log::JsonLog;
+pub use settings::{Env, SettingsError};
 use tracing::level_filters::LevelFilter;
 
 /// Installs the JSON subscriber. Call once, first thing in `main`.

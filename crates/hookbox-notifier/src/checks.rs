@@ -64,7 +64,7 @@ impl Concourse {
             &config.atc_url
         };
         let client = ConcourseClient::new(atc_url, &config.team, credentials, timeout)
-            .map_err(|error| StartupError::Secrets(format!("cannot build the ATC client: {error}")))?;
+            .map_err(|error| StartupError::AtcClient(error.to_string()))?;
         Ok(Self {
             config,
             webhook_tokens,

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use hookbox_concourse::ConcourseConfig;
+use hookbox_lambda::{Env, SettingsError};
 
 use crate::StartupError;
 
@@ -15,8 +16,8 @@ pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// not empty (a runtime override that needs no rebuild, e.g. a file of a Lambda layer: the template's
 /// `ConcourseConfigFile` parameter, empty by default), else the baked `config/concourse.json`, else an
 /// empty one.
-pub fn config_from_env(env: impl Fn(&str) -> Option<String>) -> Result<ConcourseConfig, StartupError> {
-    load_config(env("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())
+pub fn config_from_env(env: &Env) -> Result<ConcourseConfig, StartupError> {
+    load_config(env.var("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())
 }
 
 /// The configuration in `override_file` (when given and not empty), or else the baked one, or else an
@@ -30,20 +31,17 @@ pub fn load_config(override_file: Option<&str>) -> Result<ConcourseConfig, Start
 }
 
 /// `HOOKBOX_CHECK_TIMEOUT_MS`: how long one check may take, between 1 ms and a minute.
-pub fn read_check_timeout(env: impl Fn(&str) -> Option<String>) -> Result<Duration, StartupError> {
-    match env("HOOKBOX_CHECK_TIMEOUT_MS") {
+pub fn read_check_timeout(env: &Env) -> Result<Duration, SettingsError> {
+    const NAME: &str = "HOOKBOX_CHECK_TIMEOUT_MS";
+    const EXPECTED: &str = "milliseconds between 1 and 60000";
+    match env.parse::<u64>(NAME, EXPECTED)? {
         None => Ok(DEFAULT_CHECK_TIMEOUT),
-        Some(value) => value
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|ms| (1..=60_000).contains(ms))
-            .map(Duration::from_millis)
-            .ok_or(StartupError::BadValue {
-                name: "HOOKBOX_CHECK_TIMEOUT_MS",
-                value,
-                expected: "milliseconds between 1 and 60000",
-            }),
+        Some(ms) if (1..=60_000).contains(&ms) => Ok(Duration::from_millis(ms)),
+        Some(ms) => Err(SettingsError::BadValue {
+            name: NAME.to_owned(),
+            value: ms.to_string(),
+            expected: EXPECTED,
+        }),
     }
 }
 
@@ -71,8 +69,8 @@ mod tests {
     fn an_empty_override_is_no_override() {
         // The template passes its empty default parameter as an empty variable.
         let baked = load_config(None).unwrap();
-        assert_eq!(config_from_env(|_| Some(String::new())).unwrap(), baked);
-        assert_eq!(config_from_env(|_| None).unwrap(), baked);
+        assert_eq!(config_from_env(&Env::new(|_| Some(String::new()))).unwrap(), baked);
+        assert_eq!(config_from_env(&Env::new(|_| None)).unwrap(), baked);
     }
 
     #[test]
@@ -83,13 +81,13 @@ mod tests {
 
     #[test]
     fn the_check_timeout_has_a_default_and_refuses_bad_values() {
-        assert_eq!(read_check_timeout(|_| None).unwrap(), DEFAULT_CHECK_TIMEOUT);
+        assert_eq!(read_check_timeout(&Env::new(|_| None)).unwrap(), DEFAULT_CHECK_TIMEOUT);
         assert_eq!(
-            read_check_timeout(|_| Some("250".to_owned())).unwrap(),
+            read_check_timeout(&Env::new(|_| Some("250".to_owned()))).unwrap(),
             Duration::from_millis(250)
         );
         for value in ["0", "soon", "60001"] {
-            let error = read_check_timeout(|_| Some(value.to_owned())).unwrap_err();
+            let error = read_check_timeout(&Env::new(move |_| Some(value.to_owned()))).unwrap_err();
             assert!(error.to_string().contains("HOOKBOX_CHECK_TIMEOUT_MS"), "{error}");
         }
     }

@@ -27,12 +27,25 @@ pub enum StartupError {
     },
     #[error("cannot read Concourse config {file}: {error}")]
     Unreadable { file: String, error: std::io::Error },
-    #[error("{name}={value:?} is not {expected}")]
-    BadValue {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
+    #[error(transparent)]
+    Settings(#[from] hookbox_lambda::SettingsError),
+    #[error(
+        "no GitHub webhook secret: set the GitHubWebhookSecrets parameter (HOOKBOX_GITHUB_WEBHOOK_SECRETS) \
+         or github_webhook_secrets in the secret"
+    )]
+    NoWebhookSecret,
+    #[error("auth is \"{auth}\" but {missing} is not set")]
+    MissingCredentials { auth: &'static str, missing: &'static str },
+    #[error(
+        "resources[{index}] ({pipeline}/{resource}): webhook_token (({name})) has no value in the webhook tokens secret"
+    )]
+    UnresolvedWebhookToken {
+        index: usize,
+        pipeline: String,
+        resource: String,
+        name: String,
     },
-    #[error("{0}")]
-    Secrets(String),
+    /// Only a URL or a TLS setup the client cannot use: reaching the ATC is left to the checks.
+    #[error("cannot build the ATC client: {0}")]
+    AtcClient(String),
 }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use hookbox_core::Routes;
 use hookbox_core::routes::{RoutesError, queue_env_var, secret_env_var};
-use hookbox_core::signature::secret_values;
 use hookbox_core::validation::Secrets;
+use hookbox_lambda::{Env, SettingsError};
 
 include!(concat!(env!("OUT_DIR"), "/baked_routes.rs"));
 
@@ -28,17 +28,8 @@ pub enum ConfigError {
     MissingQueues(Vec<String>),
     #[error("the routes need secrets that are not set: {}", .0.join(", "))]
     MissingSecrets(Vec<String>),
-    /// Never carries the secret's text, not even a parser's excerpt of it.
-    #[error("the secret {0} must be a JSON object of names to a value or an array of values")]
-    BadSecretStore(String),
-    #[error("cannot read the secret {arn}: {reason}")]
-    SecretStoreUnreadable { arn: String, reason: String },
-    #[error("{name}={value:?} is not {expected}")]
-    BadValue {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// The routes in force: the file named by `HOOKBOX_ROUTES_FILE` when set (a runtime override that
@@ -68,44 +59,15 @@ pub struct Settings {
     pub max_body_bytes: usize,
 }
 
-/// Secret values kept in a Secrets Manager secret (`HOOKBOX_SECRETS_ARN`), by name.
-pub type StoredSecrets = HashMap<String, Vec<String>>;
-
-/// Reads a Secrets Manager secret's text: `{"github": "s3cr3t", "jenkins": ["old", "new"]}`.
-pub fn parse_stored_secrets(arn: &str, text: &str) -> Result<StoredSecrets, ConfigError> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Values {
-        One(String),
-        Several(Vec<String>),
-    }
-    let map: HashMap<String, Values> =
-        serde_json::from_str(text).map_err(|_| ConfigError::BadSecretStore(arn.to_owned()))?;
-    Ok(map
-        .into_iter()
-        .map(|(name, values)| {
-            let values = match values {
-                Values::One(value) => vec![value],
-                Values::Several(values) => values,
-            };
-            (name, values.into_iter().filter(|value| !value.is_empty()).collect())
-        })
-        .collect())
-}
-
 impl Settings {
-    /// Reads the settings through `env`, so tests need not touch the process environment. Secrets
-    /// come from the environment first, then from `stored` (a Secrets Manager secret).
-    pub fn from_env(
-        routes: &Routes,
-        env: impl Fn(&str) -> Option<String>,
-        stored: &StoredSecrets,
-    ) -> Result<Self, ConfigError> {
+    /// Reads the settings the routes need from `env` (secrets: the secret store's field of the
+    /// secret's name, else `HOOKBOX_SECRET_<NAME>`).
+    pub fn read(routes: &Routes, env: &Env) -> Result<Self, ConfigError> {
         let mut queue_urls = HashMap::new();
         let mut missing = Vec::new();
         for queue in routes.queue_names() {
             let variable = queue_env_var(queue);
-            match env(&variable).filter(|url| !url.is_empty()) {
+            match env.var(&variable) {
                 Some(url) => {
                     queue_urls.insert(queue.to_owned(), url);
                 }
@@ -115,41 +77,34 @@ impl Settings {
         if !missing.is_empty() {
             return Err(ConfigError::MissingQueues(missing));
         }
-        let secrets = read_secrets(routes, &env, stored)?;
-        let max_message_bytes = size_var(&env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
+        let secrets = read_secrets(routes, env)?;
+        let max_message_bytes = size_var(env, "HOOKBOX_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
         if !(1024..=SQS_MAX_MESSAGE_BYTES).contains(&max_message_bytes) {
-            return Err(ConfigError::BadValue {
-                name: "HOOKBOX_MAX_MESSAGE_BYTES",
+            return Err(SettingsError::BadValue {
+                name: "HOOKBOX_MAX_MESSAGE_BYTES".to_owned(),
                 value: max_message_bytes.to_string(),
                 expected: "between 1024 and 1048576 (SQS's limits)",
-            });
+            }
+            .into());
         }
         Ok(Self {
             secrets,
             queue_urls,
-            body_bucket: env("HOOKBOX_BODY_BUCKET").filter(|bucket| !bucket.is_empty()),
-            body_prefix: env("HOOKBOX_BODY_PREFIX").unwrap_or_else(|| "bodies/".to_owned()),
+            body_bucket: env.var("HOOKBOX_BODY_BUCKET"),
+            body_prefix: env.var("HOOKBOX_BODY_PREFIX").unwrap_or_else(|| "bodies/".to_owned()),
             max_message_bytes,
-            max_body_bytes: size_var(&env, "HOOKBOX_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
+            max_body_bytes: size_var(env, "HOOKBOX_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?,
         })
     }
 }
 
-/// Each secret comes from `HOOKBOX_SECRET_<NAME>` (a SAM `NoEcho` parameter: one value, or a JSON
-/// array of values that are all accepted while a secret is being rotated), else from the secret store.
-fn read_secrets(
-    routes: &Routes,
-    env: &impl Fn(&str) -> Option<String>,
-    stored: &StoredSecrets,
-) -> Result<Secrets, ConfigError> {
+/// Each secret the routes name, every value accepted during a rotation.
+fn read_secrets(routes: &Routes, env: &Env) -> Result<Secrets, ConfigError> {
     let mut secrets = Secrets::default();
     let mut missing = Vec::new();
     for name in routes.secret_names() {
         let variable = secret_env_var(name);
-        let mut values = env(&variable).map(|text| secret_values(&text)).unwrap_or_default();
-        if values.is_empty() {
-            values = stored.get(name).cloned().unwrap_or_default();
-        }
+        let values = env.secret_values(name, &variable)?;
         if values.is_empty() {
             missing.push(format!("{name} ({variable} or HOOKBOX_SECRETS_ARN)"));
         } else {
@@ -163,24 +118,17 @@ fn read_secrets(
     }
 }
 
-fn size_var(env: &impl Fn(&str) -> Option<String>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
-    match env(name) {
-        None => Ok(default),
-        Some(value) => value.trim().parse().map_err(|_| ConfigError::BadValue {
-            name,
-            value,
-            expected: "a number of bytes",
-        }),
-    }
+fn size_var(env: &Env, name: &str, default: usize) -> Result<usize, SettingsError> {
+    Ok(env.parse(name, "a number of bytes")?.unwrap_or(default))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    fn env_of(pairs: &[(&str, &str)]) -> Env {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |name| map.get(name).cloned()
+        Env::new(move |name| map.get(name).cloned())
     }
 
     #[test]
@@ -220,14 +168,14 @@ mod tests {
     #[test]
     fn defaults_apply_and_every_routed_queue_needs_a_url() {
         let routes = Routes::catch_all();
-        let settings = Settings::from_env(&routes, env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")]), &none()).unwrap();
+        let settings = Settings::read(&routes, &env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])).unwrap();
         assert_eq!(settings.queue_urls["mailbox"], "http://q");
         assert_eq!(settings.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
         assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(settings.body_bucket, None);
         assert_eq!(settings.body_prefix, "bodies/");
 
-        let error = Settings::from_env(&routes, env_of(&[]), &none()).unwrap_err();
+        let error = Settings::read(&routes, &env_of(&[])).unwrap_err();
         assert!(error.to_string().contains("HOOKBOX_QUEUE_MAILBOX"), "{error}");
     }
 
@@ -235,9 +183,7 @@ mod tests {
     fn secrets_come_from_the_environment_one_or_several() {
         let routes = routes_with_two_secrets();
         let base = [("HOOKBOX_QUEUE_MAILBOX", "http://q")];
-        let error = Settings::from_env(&routes, env_of(&base), &none())
-            .unwrap_err()
-            .to_string();
+        let error = Settings::read(&routes, &env_of(&base)).unwrap_err().to_string();
         assert!(
             error.contains("HOOKBOX_SECRET_JENKINS") && error.contains("HOOKBOX_SECRET_GITHUB"),
             "{error}"
@@ -248,17 +194,13 @@ mod tests {
             ("HOOKBOX_SECRET_JENKINS", r#"["old", "new"]"#),
             ("HOOKBOX_SECRET_GITHUB", "It's a secret"),
         ];
-        let settings = Settings::from_env(&routes, env_of(&env), &none()).unwrap();
+        let settings = Settings::read(&routes, &env_of(&env)).unwrap();
         assert!(settings.secrets.contains("jenkins") && settings.secrets.contains("github"));
         let shown = format!("{settings:?}");
         assert!(
             !shown.contains("It's a secret") && !shown.contains("\"old\""),
             "{shown}"
         );
-    }
-
-    fn none() -> StoredSecrets {
-        StoredSecrets::new()
     }
 
     /// One route that needs the secrets `jenkins` (a token) and `github` (a signature).
@@ -274,16 +216,27 @@ mod tests {
     #[test]
     fn stored_secrets_fill_what_the_environment_does_not_set() {
         let routes = routes_with_two_secrets();
-        let stored = parse_stored_secrets("arn:s", r#"{"github": "from-store", "jenkins": ["a", "b"]}"#).unwrap();
+        let stored = r#"{"github": "from-store", "jenkins": ["a", "b"]}"#;
         let env = [
             ("HOOKBOX_QUEUE_MAILBOX", "http://q"),
             ("HOOKBOX_SECRET_GITHUB", "from-env"),
         ];
-        let settings = Settings::from_env(&routes, env_of(&env), &stored).unwrap();
+        let env = env_of(&env).with_secret_document("arn:s", stored).unwrap();
+        let settings = Settings::read(&routes, &env).unwrap();
         assert!(settings.secrets.contains("jenkins") && settings.secrets.contains("github"));
 
         for bad in [r#"["a"]"#, r#"{"a": 5}"#, r#"{"a": "secret-value""#] {
-            let error = parse_stored_secrets("arn:s", bad).unwrap_err().to_string();
+            let routes = Routes::from_json(
+                r#"{"routes": [{"name": "a", "path": "/a", "queues": ["mailbox"],
+                                "token": {"in": "query", "name": "t", "secret": "a"}}]}"#,
+            )
+            .unwrap();
+            let error = env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q")])
+                .with_secret_document("arn:s", bad)
+                .map_err(ConfigError::from)
+                .and_then(|env| Settings::read(&routes, &env))
+                .unwrap_err()
+                .to_string();
             assert!(error.contains("arn:s") && !error.contains("secret-value"), "{error}");
         }
     }
@@ -296,7 +249,7 @@ mod tests {
             ("HOOKBOX_MAX_BODY_BYTES", "-1"),
         ] {
             let env = env_of(&[("HOOKBOX_QUEUE_MAILBOX", "http://q"), (name, value)]);
-            let error = Settings::from_env(&Routes::catch_all(), env, &none()).unwrap_err();
+            let error = Settings::read(&Routes::catch_all(), &env).unwrap_err();
             assert!(error.to_string().contains(name), "{error}");
         }
     }

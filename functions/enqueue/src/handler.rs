@@ -6,6 +6,7 @@ use hookbox_core::path::TOKEN_PLACEHOLDER;
 use hookbox_core::routes::Route;
 use hookbox_core::validation::{Accepted, Redaction, RequestParts};
 use hookbox_core::{BodyObject, RouteMatch, Routes};
+use hookbox_gateway::{HttpHandler, IncomingRequest, Reply};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -13,8 +14,6 @@ use time::macros::format_description;
 
 use crate::config::Settings;
 use crate::message::{Attributes, body_key, delivery_id};
-use crate::request::IncomingRequest;
-use crate::response::Reply;
 use crate::storage::{Outgoing, Storage};
 
 /// The mailbox: what the function knows after its cold start.
@@ -49,10 +48,10 @@ struct Message {
     claim_check: bool,
 }
 
-impl Mailbox {
+impl HttpHandler for Mailbox {
     /// Handles one request. `invocation_id` (the Lambda request id) names the envelope when the
     /// gateway gave no request id of its own.
-    pub async fn handle(&self, request: IncomingRequest, invocation_id: &str) -> Reply {
+    async fn handle(&self, request: IncomingRequest, invocation_id: &str) -> Reply {
         let id = request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
         let (route, accepted) = match self.admit(&request, &id) {
             Ok(admitted) => admitted,
@@ -64,7 +63,9 @@ impl Mailbox {
         };
         self.fan_out(route, &message, &id).await
     }
+}
 
+impl Mailbox {
     /// Routing, the size cap and the route's rules: everything that can refuse a request before it
     /// costs anything.
     fn admit<'r>(&'r self, request: &IncomingRequest, id: &str) -> Result<(&'r Route, Accepted), Reply> {
@@ -121,8 +122,8 @@ impl Mailbox {
         mut request: IncomingRequest,
         id: &str,
     ) -> Result<Message, Reply> {
-        let content_type = request.header("content-type").map(str::to_owned);
-        let delivery = delivery_id(|name| request.header(name)).map(str::to_owned);
+        let content_type = request.headers.get("content-type").map(str::to_owned);
+        let delivery = delivery_id(|name| request.headers.get(name)).map(str::to_owned);
         let attributes = Attributes::new(
             &route.name,
             content_type.as_deref(),
@@ -212,7 +213,7 @@ impl Mailbox {
 fn redact(request: &mut IncomingRequest, redaction: &Redaction) {
     match redaction {
         Redaction::Query(name) => request.query.retain(|(key, _)| key != name),
-        Redaction::Header(name) => request.headers.retain(|(key, _)| !key.eq_ignore_ascii_case(name)),
+        Redaction::Header(name) => request.headers.remove(name),
         Redaction::Path(span) => request.path.replace_range(span.clone(), TOKEN_PLACEHOLDER),
     }
 }
@@ -228,7 +229,7 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::Gateway;
+    use hookbox_gateway::Gateway;
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {
@@ -249,7 +250,7 @@ mod tests {
                 ("job".into(), "b".into()),
                 ("token".into(), "c".into()),
             ],
-            headers: vec![("x-token".into(), "a".into()), ("accept".into(), "*/*".into())],
+            headers: vec![("x-token".into(), "a".into()), ("accept".into(), "*/*".into())].into(),
             source_ip: None,
             body: Vec::new(),
         };
@@ -258,7 +259,7 @@ mod tests {
         assert_eq!(query.query, [("job".to_owned(), "b".to_owned())]);
         let mut header = request.clone();
         redact(&mut header, &Redaction::Header("X-Token".into()));
-        assert_eq!(header.headers, [("accept".to_owned(), "*/*".to_owned())]);
+        assert_eq!(*header.headers, [("accept".to_owned(), "*/*".to_owned())]);
         let mut path = request;
         redact(&mut path, &Redaction::Path(7..13));
         assert_eq!(path.path, "/hooks/{token}/build");

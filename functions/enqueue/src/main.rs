@@ -1,18 +1,8 @@
-//! The enqueue Lambda: start the runtime with a mailbox built once at cold start.
+//! The enqueue Lambda: the mailbox, built once at cold start, behind the shared HTTP adapter.
 
 use enqueue::Mailbox;
-use enqueue::request::GatewayEvent;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    hookbox_lambda::init_tracing();
-    let mailbox = Mailbox::from_env().await.inspect_err(|error| {
-        tracing::error!(%error, "cannot start");
-    })?;
-    let mailbox = &mailbox;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<GatewayEvent>| {
-        mailbox.invoke(event)
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    hookbox_gateway::run(Mailbox::from_env()).await
 }

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use hookbox_notifier::{StartupError, read_check_timeout};
+use hookbox_lambda::{Env, SettingsError};
+use hookbox_notifier::read_check_timeout;
 
 /// Settings from the environment (secrets apart).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,20 +15,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, StartupError> {
-        let allow_sha1 = match env("HOOKBOX_ALLOW_SHA1").as_deref().map(str::trim) {
-            None | Some("" | "false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(StartupError::BadValue {
-                    name: "HOOKBOX_ALLOW_SHA1",
-                    value: other.to_owned(),
-                    expected: "true or false",
-                });
-            }
-        };
+    pub fn read(env: &Env) -> Result<Self, SettingsError> {
         Ok(Self {
-            allow_sha1,
+            allow_sha1: env.flag("HOOKBOX_ALLOW_SHA1")?,
             check_timeout: read_check_timeout(env)?,
         })
     }
@@ -39,11 +29,11 @@ mod tests {
 
     #[test]
     fn settings_have_defaults_and_refuse_bad_values() {
-        let settings = Settings::from_env(|_| None).unwrap();
+        let settings = Settings::read(&Env::new(|_| None)).unwrap();
         assert!(!settings.allow_sha1);
         assert_eq!(settings.check_timeout, hookbox_notifier::config::DEFAULT_CHECK_TIMEOUT);
         for (name, value) in [("HOOKBOX_ALLOW_SHA1", "yes"), ("HOOKBOX_CHECK_TIMEOUT_MS", "0")] {
-            let error = Settings::from_env(|n: &str| (n == name).then(|| value.to_owned())).unwrap_err();
+            let error = Settings::read(&Env::new(move |n: &str| (n == name).then(|| value.to_owned()))).unwrap_err();
             assert!(error.to_string().contains(name), "{error}");
         }
     }

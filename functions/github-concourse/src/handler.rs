@@ -2,7 +2,9 @@
 //! resources and check every matching resource concurrently, answering with each check's outcome.
 
 use hookbox_concourse::{GitMatcher, MatchReason, PushEvent};
-use hookbox_gateway::{IncomingRequest, Reply};
+use hookbox_core::payload::{PayloadError, json_payload};
+use hookbox_core::signature::SignatureScheme;
+use hookbox_gateway::{HttpHandler, IncomingRequest, Reply};
 use hookbox_notifier::{CheckReport, Concourse};
 use serde::Serialize;
 
@@ -15,6 +17,8 @@ pub struct Notifier {
     pub matcher: GitMatcher,
     /// Every secret a delivery may be signed with; more than one during a rotation.
     pub webhook_secrets: Vec<String>,
+    /// GitHub's signature, SHA-1 only when the settings allow it.
+    pub signature: SignatureScheme,
     pub settings: Settings,
 }
 
@@ -36,20 +40,25 @@ struct PushReport<'a> {
     request_id: &'a str,
 }
 
-impl Notifier {
-    /// Handles one delivery; `request_id` names it in the answer and the logs.
-    pub async fn handle(&self, request: IncomingRequest, request_id: &str) -> Reply {
+impl HttpHandler for Notifier {
+    /// Handles one delivery, named in the answer and the logs by the gateway's request id, or else by
+    /// `invocation_id`.
+    async fn handle(&self, request: IncomingRequest, invocation_id: &str) -> Reply {
+        let request_id = &request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
         if request.method != "POST" {
             tracing::warn!(request_id, method = %request.method, "method not allowed");
             return Reply::error(405, format!("{} is not allowed; use POST", request.method), request_id)
                 .with_allow(&["POST"]);
         }
-        if let Err(error) = delivery::verify_signature(&request, &self.webhook_secrets, self.settings.allow_sha1) {
+        if let Err(error) = self
+            .signature
+            .verify(&self.webhook_secrets, &request.body, &request.headers)
+        {
             tracing::warn!(request_id, %error, "delivery refused: bad signature");
             return Reply::error(401, error.to_string(), request_id);
         }
-        let delivery_id = request.header("x-github-delivery");
-        let event = match delivery::event_name(&request) {
+        let delivery_id = request.headers.get("x-github-delivery");
+        let event = match delivery::event_name(&request.headers) {
             Ok(event) => event,
             Err(error) => return bad_delivery(error, request_id),
         };
@@ -72,9 +81,9 @@ impl Notifier {
                 return Reply::json(200, &body);
             }
         }
-        let payload = match delivery::payload(&request) {
+        let payload = match json_payload(request.headers.get("content-type"), &request.body) {
             Ok(payload) => payload,
-            Err(error) => return bad_delivery(error, request_id),
+            Err(error) => return bad_delivery(error.into(), request_id),
         };
         let push: PushEvent = match serde_json::from_slice(&payload) {
             Ok(push) => push,
@@ -85,7 +94,9 @@ impl Notifier {
         };
         self.handle_push(&push, delivery_id, request_id).await
     }
+}
 
+impl Notifier {
     async fn handle_push(&self, push: &PushEvent, delivery: Option<&str>, request_id: &str) -> Reply {
         let mut report = PushReport {
             event: "push",
@@ -125,8 +136,8 @@ impl Notifier {
 fn bad_delivery(error: DeliveryError, request_id: &str) -> Reply {
     tracing::warn!(request_id, %error, "delivery refused");
     let status = match error {
-        DeliveryError::UnsupportedType(_) => 415,
-        DeliveryError::MissingEvent | DeliveryError::NoPayloadField => 400,
+        DeliveryError::Payload(PayloadError::UnsupportedType(_)) => 415,
+        DeliveryError::MissingEvent | DeliveryError::Payload(PayloadError::NoPayloadField) => 400,
     };
     Reply::error(status, error.to_string(), request_id)
 }

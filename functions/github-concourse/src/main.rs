@@ -1,18 +1,8 @@
-//! The github-concourse Lambda: start the runtime with a notifier built once at cold start.
+//! The github-concourse Lambda: the notifier, built once at cold start, behind the shared HTTP adapter.
 
 use github_concourse::Notifier;
-use hookbox_gateway::GatewayEvent;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    hookbox_lambda::init_tracing();
-    let notifier = Notifier::from_env().await.inspect_err(|error| {
-        tracing::error!(%error, "cannot start");
-    })?;
-    let notifier = &notifier;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<GatewayEvent>| {
-        notifier.invoke(event)
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    hookbox_gateway::run(Notifier::from_env()).await
 }

@@ -1,15 +1,8 @@
-//! The s3-concourse Lambda: start the runtime with a notifier built once at cold start.
+//! The s3-concourse Lambda: the notifier, built once at cold start, run by the shared adapter.
 
-use lambda_runtime::{Error, LambdaEvent, service_fn};
 use s3_concourse::Notifier;
-use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    hookbox_lambda::init_tracing();
-    let notifier = Notifier::from_env().await.inspect_err(|error| {
-        tracing::error!(%error, "cannot start");
-    })?;
-    let notifier = &notifier;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| notifier.invoke(event))).await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    hookbox_lambda::run(Notifier::from_env()).await
 }

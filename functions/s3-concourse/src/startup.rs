@@ -1,7 +1,8 @@
-//! Cold start: read the configuration and the secrets, build the ATC client once, then answer
-//! invocations.
+//! Cold start: read the configuration and the secrets and build the ATC client, once; then the Lambda
+//! side of an invocation.
 
 use hookbox_concourse::S3Matcher;
+use hookbox_lambda::Env;
 use hookbox_notifier::{Concourse, Secrets, StartupError, config_from_env, read_check_timeout};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -11,10 +12,10 @@ use crate::handler::Notifier;
 impl Notifier {
     /// Builds the notifier from the process environment: config, secrets, client.
     pub async fn from_env() -> Result<Self, StartupError> {
-        let env = |name: &str| std::env::var(name).ok();
-        let config = config_from_env(env)?;
-        let check_timeout = read_check_timeout(env)?;
-        let secrets = Secrets::load(env).await?;
+        let env = Env::load().await?;
+        let config = config_from_env(&env)?;
+        let check_timeout = read_check_timeout(&env)?;
+        let secrets = Secrets::read(&env)?;
         let matcher = S3Matcher::new(&config).map_err(|error| StartupError::File {
             file: "the Concourse config".to_owned(),
             error,
@@ -27,9 +28,14 @@ impl Notifier {
         );
         Ok(Self { concourse, matcher })
     }
+}
+
+impl hookbox_lambda::Function for Notifier {
+    type Event = Value;
+    type Response = Value;
 
     /// One Lambda invocation: an error only when Lambda should retry it.
-    pub async fn invoke(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+    async fn invoke(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
         let (payload, context) = event.into_parts();
         Ok(self.handle(&payload, &context.request_id).await?)
     }

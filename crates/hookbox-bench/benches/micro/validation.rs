@@ -44,7 +44,7 @@ pub fn validation(c: &mut Criterion) {
     let body = push_body();
     assert!((24_000..27_000).contains(&body.len()), "{} bytes", body.len());
     let signature = HmacScheme::github_sha256().sign(SECRET.as_bytes(), &body);
-    let headers: Vec<(String, String)> = [
+    let headers: hookbox_core::Headers = [
         ("content-type", "application/json"),
         ("user-agent", "GitHub-Hookshot/abc1234"),
         ("x-github-event", "push"),

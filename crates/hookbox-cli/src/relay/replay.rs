@@ -122,7 +122,7 @@ mod tests {
             method: "POST".into(),
             path: "/hooks/github".into(),
             query: pairs(&[("job", "a"), ("job", "b c")]),
-            headers: pairs(headers),
+            headers: pairs(headers).into(),
             source_ip: None,
             body: None,
             body_base64: None,

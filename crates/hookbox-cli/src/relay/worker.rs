@@ -192,7 +192,10 @@ impl Relay {
                 return;
             }
         };
-        if !self.filter.accepts(&envelope.route, envelope.header("content-type")) {
+        if !self
+            .filter
+            .accepts(&envelope.route, envelope.headers.get("content-type"))
+        {
             self.stats.skipped();
             tracing::debug!(id = %envelope.id, route = %envelope.route, "filtered out; left in the queue");
             return;

@@ -4,7 +4,8 @@
 
 use serde::Deserialize;
 
-use crate::signature::{Algorithm, Encoding, HmacScheme, SignatureError, token_matches};
+use crate::routes::RoutesError;
+use crate::signature::{Algorithm, Encoding, SignatureScheme};
 
 /// `"token": {"in": "query", "name": "token", "secret": "jenkins", "store": true}`
 #[derive(Debug, Deserialize)]
@@ -89,39 +90,36 @@ pub struct TokenRule {
     pub store: bool,
 }
 
+/// A route's signature check: the sender's scheme and the name of the secret it is keyed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignatureRule {
-    /// An HMAC of the raw body in `header`, with an optional weaker fallback header (GitHub SHA-1).
-    Hmac {
-        header: String,
-        scheme: HmacScheme,
-        fallback: Option<(String, HmacScheme)>,
-        secret: String,
-    },
-    /// GitLab sends the secret itself in `X-Gitlab-Token`.
-    SharedSecretHeader { header: String, secret: String },
+pub struct SignatureRule {
+    pub scheme: SignatureScheme,
+    pub secret: String,
 }
 
 impl TokenSpec {
-    pub(crate) fn compile(self, path_has_token: bool) -> Result<TokenRule, (&'static str, String)> {
+    pub(crate) fn compile(self, path_has_token: bool) -> Result<TokenRule, RoutesError> {
         let name = self.name.filter(|name| !name.is_empty());
         let place = match (self.place, name) {
             (TokenPlaceSpec::Query, Some(name)) => TokenPlace::Query(name),
             (TokenPlaceSpec::Header, Some(name)) => TokenPlace::Header(name.to_ascii_lowercase()),
             (TokenPlaceSpec::Query | TokenPlaceSpec::Header, None) => {
-                return Err((
+                return Err(RoutesError::at(
                     "name",
-                    "a query or header token needs the parameter's or header's name".to_owned(),
+                    "a query or header token needs the parameter's or header's name",
                 ));
             }
             (TokenPlaceSpec::Path, Some(_)) => {
-                return Err((
+                return Err(RoutesError::at(
                     "name",
-                    "a path token has no name: put {token} in the route's path".to_owned(),
+                    "a path token has no name: put {token} in the route's path",
                 ));
             }
             (TokenPlaceSpec::Path, None) if !path_has_token => {
-                return Err(("in", "\"path\" needs a {token} segment in the route's path".to_owned()));
+                return Err(RoutesError::at(
+                    "in",
+                    "\"path\" needs a {token} segment in the route's path",
+                ));
             }
             (TokenPlaceSpec::Path, None) => TokenPlace::Path,
         };
@@ -134,107 +132,44 @@ impl TokenSpec {
 }
 
 impl SignatureSpec {
-    pub(crate) fn compile(self) -> Result<SignatureRule, (&'static str, String)> {
+    pub(crate) fn compile(self) -> Result<SignatureRule, RoutesError> {
         let generic_fields =
             self.header.is_some() || self.algorithm.is_some() || self.encoding.is_some() || self.prefix.is_some();
         if generic_fields && !matches!(self.kind, SignatureKind::Hmac) {
-            return Err((
+            return Err(RoutesError::at(
                 "type",
-                "header, algorithm, encoding and prefix are for \"hmac\" signatures only".to_owned(),
+                "header, algorithm, encoding and prefix are for \"hmac\" signatures only",
             ));
         }
         if self.allow_sha1 && !matches!(self.kind, SignatureKind::Github) {
-            return Err(("allow_sha1", "only GitHub has a legacy SHA-1 signature".to_owned()));
+            return Err(RoutesError::at(
+                "allow_sha1",
+                "only GitHub has a legacy SHA-1 signature",
+            ));
         }
-        let hex_sha256 = |prefix: &str| HmacScheme {
-            algorithm: Algorithm::Sha256,
-            encoding: Encoding::Hex,
-            prefix: prefix.to_owned(),
+        let scheme = match self.kind {
+            SignatureKind::Github => SignatureScheme::github(self.allow_sha1),
+            SignatureKind::Gitea => SignatureScheme::gitea(),
+            SignatureKind::Bitbucket => SignatureScheme::bitbucket(),
+            SignatureKind::Gitlab => SignatureScheme::gitlab(),
+            SignatureKind::Hmac => {
+                let header = self.header.filter(|header| !header.is_empty()).ok_or_else(|| {
+                    RoutesError::at("header", "an \"hmac\" signature needs the header that carries it")
+                })?;
+                let algorithm = match self.algorithm.unwrap_or(AlgorithmSpec::Sha256) {
+                    AlgorithmSpec::Sha256 => Algorithm::Sha256,
+                    AlgorithmSpec::Sha1 => Algorithm::Sha1,
+                };
+                let encoding = match self.encoding.unwrap_or(EncodingSpec::Hex) {
+                    EncodingSpec::Hex => Encoding::Hex,
+                    EncodingSpec::Base64 => Encoding::Base64,
+                };
+                SignatureScheme::hmac(&header, algorithm, encoding, &self.prefix.unwrap_or_default())
+            }
         };
-        let secret = self.secret;
-        Ok(match self.kind {
-            SignatureKind::Github => SignatureRule::Hmac {
-                header: "x-hub-signature-256".to_owned(),
-                scheme: HmacScheme::github_sha256(),
-                fallback: self
-                    .allow_sha1
-                    .then(|| ("x-hub-signature".to_owned(), HmacScheme::github_sha1())),
-                secret,
-            },
-            SignatureKind::Gitea => SignatureRule::Hmac {
-                header: "x-gitea-signature".to_owned(),
-                scheme: hex_sha256(""),
-                fallback: None,
-                secret,
-            },
-            SignatureKind::Bitbucket => SignatureRule::Hmac {
-                header: "x-hub-signature".to_owned(),
-                scheme: hex_sha256("sha256="),
-                fallback: None,
-                secret,
-            },
-            SignatureKind::Gitlab => SignatureRule::SharedSecretHeader {
-                header: "x-gitlab-token".to_owned(),
-                secret,
-            },
-            SignatureKind::Hmac => SignatureRule::Hmac {
-                header: self
-                    .header
-                    .filter(|header| !header.is_empty())
-                    .ok_or((
-                        "header",
-                        "an \"hmac\" signature needs the header that carries it".to_owned(),
-                    ))?
-                    .to_ascii_lowercase(),
-                scheme: HmacScheme {
-                    algorithm: match self.algorithm.unwrap_or(AlgorithmSpec::Sha256) {
-                        AlgorithmSpec::Sha256 => Algorithm::Sha256,
-                        AlgorithmSpec::Sha1 => Algorithm::Sha1,
-                    },
-                    encoding: match self.encoding.unwrap_or(EncodingSpec::Hex) {
-                        EncodingSpec::Hex => Encoding::Hex,
-                        EncodingSpec::Base64 => Encoding::Base64,
-                    },
-                    prefix: self.prefix.unwrap_or_default(),
-                },
-                fallback: None,
-                secret,
-            },
+        Ok(SignatureRule {
+            scheme,
+            secret: self.secret,
         })
-    }
-}
-
-impl SignatureRule {
-    pub fn secret(&self) -> &str {
-        match self {
-            SignatureRule::Hmac { secret, .. } | SignatureRule::SharedSecretHeader { secret, .. } => secret,
-        }
-    }
-
-    /// Checks the request; `header` looks a header up by lower-case name.
-    pub fn verify<'a>(
-        &self,
-        secrets: &[String],
-        body: &[u8],
-        header: impl Fn(&str) -> Option<&'a str>,
-    ) -> Result<(), SignatureError> {
-        match self {
-            SignatureRule::Hmac {
-                header: name,
-                scheme,
-                fallback,
-                ..
-            } => match (header(name), fallback) {
-                (None, Some((fallback_name, fallback_scheme))) if header(fallback_name).is_some() => {
-                    fallback_scheme.verify(secrets, body, header(fallback_name))
-                }
-                (value, _) => scheme.verify(secrets, body, value),
-            },
-            SignatureRule::SharedSecretHeader { header: name, .. } => match header(name) {
-                None => Err(SignatureError::Missing),
-                Some(value) if token_matches(secrets, value.as_bytes()) => Ok(()),
-                Some(_) => Err(SignatureError::Mismatch),
-            },
-        }
     }
 }

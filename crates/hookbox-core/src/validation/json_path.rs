@@ -4,15 +4,20 @@
 
 use serde_json::Value;
 
+use crate::path::invalid;
+use crate::routes::InvalidValue;
+
 /// A parsed path: its dot-separated field names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPath(Vec<String>);
 
 impl JsonPath {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         let fields: Vec<String> = text.split('.').map(str::to_owned).collect();
         if fields.iter().any(String::is_empty) {
-            return Err(format!("{text:?} is not a dotted field path like repository.full_name"));
+            return Err(invalid!(
+                "{text:?} is not a dotted field path like repository.full_name"
+            ));
         }
         Ok(Self(fields))
     }

@@ -12,17 +12,19 @@
 
 pub mod auth;
 pub mod json_path;
-pub mod media_type;
 pub mod template;
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::path::TokenSpan;
+use crate::headers::Headers;
+use crate::media_type::MediaRange;
+use crate::path::{TokenSpan, invalid};
+use crate::payload::json_payload;
+use crate::routes::{InvalidValue, RoutesError};
 use auth::{SignatureRule, TokenPlace, TokenRule};
 use json_path::JsonPath;
-use media_type::MediaRange;
 use template::{Template, TemplateSource};
 
 /// SQS allows 10 message attributes; `route`, `content-type` and `delivery-id` take three.
@@ -36,20 +38,13 @@ pub struct RequestParts<'a> {
     pub path: &'a str,
     pub query: &'a [(String, String)],
     /// Lower-case names.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a Headers,
     pub body: &'a [u8],
     /// Where the route path's `{token}` segment is in `path`.
     pub path_token: Option<&'a TokenSpan>,
 }
 
 impl RequestParts<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-
     fn query_value(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
@@ -167,41 +162,48 @@ pub(crate) struct RulesSpec {
     pub deduplication_id: Option<String>,
 }
 
-/// A rule error: the field under the route (`token.name`, `headers.x-event`) and what is wrong.
-pub(crate) type SpecError = (String, String);
+/// A value of `field` (below the route) that cannot be read.
+fn invalid_at(field: impl Into<String>) -> impl FnOnce(InvalidValue) -> RoutesError {
+    move |invalid| RoutesError::at(field, invalid.0)
+}
 
 impl Rules {
-    pub(crate) fn compile(spec: RulesSpec, path_has_token: bool) -> Result<Self, SpecError> {
+    /// Compiles a route's rule fields; an error's path is the field below the route
+    /// (`token.name`, `headers.x-event`).
+    pub(crate) fn compile(spec: RulesSpec, path_has_token: bool) -> Result<Self, RoutesError> {
         let content_types = spec
             .content_types
             .iter()
             .enumerate()
-            .map(|(i, text)| MediaRange::parse(text).map_err(|error| (format!("content_types[{i}]"), error)))
+            .map(|(i, text)| {
+                MediaRange::parse(text)
+                    .map_err(|error| RoutesError::at(format!("content_types[{i}]"), error.to_string()))
+            })
             .collect::<Result<_, _>>()?;
         let token = spec
             .token
             .map(|token| token.compile(path_has_token))
             .transpose()
-            .map_err(|(field, error)| (format!("token.{field}"), error))?;
+            .map_err(|error| error.within("token"))?;
         if path_has_token && token.as_ref().is_none_or(|token| token.place != TokenPlace::Path) {
-            return Err((
-                "token".to_owned(),
-                "the path has {token}: add \"token\": {\"in\": \"path\", ...}".to_owned(),
+            return Err(RoutesError::at(
+                "token",
+                "the path has {token}: add \"token\": {\"in\": \"path\", ...}",
             ));
         }
         let signature = spec
             .signature
             .map(auth::SignatureSpec::compile)
             .transpose()
-            .map_err(|(field, error)| (format!("signature.{field}"), error))?;
+            .map_err(|error| error.within("signature"))?;
         for secret in token
             .iter()
             .map(|t| t.secret.as_str())
-            .chain(signature.iter().map(SignatureRule::secret))
+            .chain(signature.iter().map(|rule| rule.secret.as_str()))
         {
             if !crate::routes::is_identifier(secret) {
-                return Err((
-                    "secret".to_owned(),
+                return Err(RoutesError::at(
+                    "secret",
                     format!("{secret:?} must be 1 to 64 letters, digits, '-' or '_'"),
                 ));
             }
@@ -210,23 +212,23 @@ impl Rules {
             .headers
             .into_iter()
             .map(|(name, pattern)| {
-                let regex = compile_regex(&pattern).map_err(|error| (format!("headers.{name}"), error))?;
+                let regex = compile_regex(&pattern).map_err(invalid_at(format!("headers.{name}")))?;
                 Ok((name.to_ascii_lowercase(), regex))
             })
-            .collect::<Result<_, SpecError>>()?;
+            .collect::<Result<_, RoutesError>>()?;
         let body = spec
             .body
             .into_iter()
             .map(|(path, pattern)| {
                 let field = format!("body.{path}");
-                let json_path = JsonPath::parse(&path).map_err(|error| (field.clone(), error))?;
-                let regex = compile_regex(&pattern).map_err(|error| (field, error))?;
+                let json_path = JsonPath::parse(&path).map_err(invalid_at(field.clone()))?;
+                let regex = compile_regex(&pattern).map_err(invalid_at(field))?;
                 Ok((path, json_path, regex))
             })
-            .collect::<Result<_, SpecError>>()?;
+            .collect::<Result<_, RoutesError>>()?;
         if spec.attributes.len() > MAX_CUSTOM_ATTRIBUTES {
-            return Err((
-                "attributes".to_owned(),
+            return Err(RoutesError::at(
+                "attributes",
                 format!("SQS carries 10 message attributes and hookbox sets 3: at most {MAX_CUSTOM_ATTRIBUTES} more"),
             ));
         }
@@ -235,18 +237,16 @@ impl Rules {
             .into_iter()
             .map(|(name, text)| {
                 let field = format!("attributes.{name}");
-                check_attribute_name(&name).map_err(|error| (field.clone(), error))?;
-                Ok((name, Template::parse(&text).map_err(|error| (field, error))?))
+                check_attribute_name(&name).map_err(invalid_at(field.clone()))?;
+                Ok((name, Template::parse(&text).map_err(invalid_at(field))?))
             })
-            .collect::<Result<_, SpecError>>()?;
+            .collect::<Result<_, RoutesError>>()?;
         let template = |field: &str, text: Option<String>| match text {
             None => Ok(None),
             Some(text) if text.is_empty() || text.len() > 128 => {
-                Err((field.to_owned(), "must be 1 to 128 characters".to_owned()))
+                Err(RoutesError::at(field, "must be 1 to 128 characters"))
             }
-            Some(text) => Template::parse(&text)
-                .map(Some)
-                .map_err(|error| (field.to_owned(), error)),
+            Some(text) => Template::parse(&text).map(Some).map_err(invalid_at(field)),
         };
         Ok(Self {
             content_types,
@@ -265,7 +265,7 @@ impl Rules {
         self.token
             .iter()
             .map(|token| token.secret.as_str())
-            .chain(self.signature.iter().map(SignatureRule::secret))
+            .chain(self.signature.iter().map(|rule| rule.secret.as_str()))
     }
 
     /// Runs the checks in their documented order.
@@ -274,9 +274,8 @@ impl Rules {
         let redaction = self.check_token(request, secrets)?;
         if let Some(signature) = &self.signature {
             signature
-                .verify(secrets.values(signature.secret()), request.body, |name| {
-                    request.header(name)
-                })
+                .scheme
+                .verify(secrets.values(&signature.secret), request.body, request.headers)
                 .map_err(|error| reject(401, "signature", error.to_string()))?;
         }
         for (name, regex) in &self.headers {
@@ -345,7 +344,7 @@ impl Rules {
         if self.content_types.is_empty() || request.body.is_empty() {
             return Ok(());
         }
-        let content_type = request.header("content-type").unwrap_or_default();
+        let content_type = request.headers.get("content-type").unwrap_or_default();
         if self.content_types.iter().any(|range| range.admits(content_type)) {
             Ok(())
         } else {
@@ -368,7 +367,7 @@ impl Rules {
         };
         let (presented, redaction) = match &token.place {
             TokenPlace::Query(name) => (request.query_value(name), Redaction::Query(name.clone())),
-            TokenPlace::Header(name) => (request.header(name), Redaction::Header(name.clone())),
+            TokenPlace::Header(name) => (request.headers.get(name), Redaction::Header(name.clone())),
             TokenPlace::Path => {
                 let span = request.path_token.cloned().unwrap_or_default();
                 (request.path.get(span.clone()), Redaction::Path(span))
@@ -388,31 +387,19 @@ fn auth_token_matches(accepted: &[String], presented: &str) -> bool {
     crate::signature::token_matches(accepted, presented.as_bytes())
 }
 
-/// The body as JSON: the body itself, or the `payload` field of a form delivery (GitHub's
-/// `application/x-www-form-urlencoded` webhooks).
+/// The body as JSON: the delivery's payload (the body, or the `payload` field of a form delivery),
+/// else the body itself whatever its content type says.
 fn json_body(request: &RequestParts<'_>) -> Option<Value> {
-    if let Ok(document) = serde_json::from_slice(request.body) {
-        return Some(document);
-    }
-    let form = request.header("content-type").is_some_and(|value| {
-        value
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-    });
-    if !form {
-        return None;
-    }
-    form_urlencoded::parse(request.body)
-        .find(|(name, _)| name == "payload")
-        .and_then(|(_, payload)| serde_json::from_str(&payload).ok())
+    let payload = json_payload(request.headers.get("content-type"), request.body).unwrap_or(request.body.into());
+    serde_json::from_slice(&payload).ok()
 }
 
-fn compile_regex(pattern: &str) -> Result<regex_lite::Regex, String> {
-    regex_lite::Regex::new(pattern).map_err(|error| format!("{pattern:?} is not a regular expression: {error}"))
+fn compile_regex(pattern: &str) -> Result<regex_lite::Regex, InvalidValue> {
+    regex_lite::Regex::new(pattern).map_err(|error| invalid!("{pattern:?} is not a regular expression: {error}"))
 }
 
 /// SQS's rules for attribute names, plus the names hookbox sets itself.
-fn check_attribute_name(name: &str) -> Result<(), String> {
+fn check_attribute_name(name: &str) -> Result<(), InvalidValue> {
     let valid_chars = name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
     let lower = name.to_ascii_lowercase();
     if name.is_empty()
@@ -422,13 +409,13 @@ fn check_attribute_name(name: &str) -> Result<(), String> {
         || name.ends_with('.')
         || name.contains("..")
     {
-        Err(format!(
+        Err(invalid!(
             "{name:?} is not an SQS attribute name (letters, digits, '_', '-', '.')"
         ))
     } else if lower.starts_with("aws.") || lower.starts_with("amazon.") {
-        Err(format!("{name:?}: names starting with AWS. or Amazon. are reserved"))
+        Err(invalid!("{name:?}: names starting with AWS. or Amazon. are reserved"))
     } else if ["route", "content-type", "delivery-id"].contains(&lower.as_str()) {
-        Err(format!("{name:?} is set by hookbox itself"))
+        Err(invalid!("{name:?} is set by hookbox itself"))
     } else {
         Ok(())
     }
@@ -450,7 +437,7 @@ impl TemplateSource for Source<'_> {
         self.request.path
     }
     fn header(&self, name: &str) -> Option<&str> {
-        self.request.header(name)
+        self.request.headers.get(name)
     }
     fn query(&self, name: &str) -> Option<&str> {
         self.request.query_value(name)

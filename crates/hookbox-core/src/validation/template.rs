@@ -2,6 +2,8 @@
 //! `event.{header:X-GitHub-Event}.{route}` or `{body:head_commit.timestamp}`.
 
 use super::json_path::JsonPath;
+use crate::path::invalid;
+use crate::routes::InvalidValue;
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +33,7 @@ pub trait TemplateSource {
 }
 
 impl Template {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         let mut parts = Vec::new();
         let mut rest = text;
         while let Some(open) = rest.find('{') {
@@ -40,13 +42,13 @@ impl Template {
             }
             let close = rest[open..]
                 .find('}')
-                .ok_or_else(|| format!("{text:?}: '{{' without '}}'"))?
+                .ok_or_else(|| invalid!("{text:?}: '{{' without '}}'"))?
                 + open;
-            parts.push(parse_placeholder(&rest[open + 1..close]).map_err(|error| format!("{text:?}: {error}"))?);
+            parts.push(parse_placeholder(&rest[open + 1..close]).map_err(|error| invalid!("{text:?}: {error}"))?);
             rest = &rest[close + 1..];
         }
         if rest.contains('}') {
-            return Err(format!("{text:?}: '}}' without '{{'"));
+            return Err(invalid!("{text:?}: '}}' without '{{'"));
         }
         if !rest.is_empty() {
             parts.push(Part::Text(rest.to_owned()));
@@ -78,10 +80,10 @@ impl Template {
     }
 }
 
-fn parse_placeholder(inside: &str) -> Result<Part, String> {
+fn parse_placeholder(inside: &str) -> Result<Part, InvalidValue> {
     let nonempty = |name: &str, what: &str| {
         if name.is_empty() {
-            Err(format!("{{{what}:...}} needs a name"))
+            Err(invalid!("{{{what}:...}} needs a name"))
         } else {
             Ok(name.to_owned())
         }
@@ -92,7 +94,7 @@ fn parse_placeholder(inside: &str) -> Result<Part, String> {
             "method" => Part::Method,
             "path" => Part::Path,
             other => {
-                return Err(format!(
+                return Err(invalid!(
                     "unknown placeholder {{{other}}} (route, method, path, header:, query:, body:)"
                 ));
             }
@@ -100,7 +102,7 @@ fn parse_placeholder(inside: &str) -> Result<Part, String> {
         Some(("header", name)) => Part::Header(nonempty(name, "header")?.to_ascii_lowercase()),
         Some(("query", name)) => Part::Query(nonempty(name, "query")?),
         Some(("body", path)) => Part::Body(JsonPath::parse(path)?),
-        Some((other, _)) => return Err(format!("unknown placeholder kind {other:?} (header, query, body)")),
+        Some((other, _)) => return Err(invalid!("unknown placeholder kind {other:?} (header, query, body)")),
     })
 }
 

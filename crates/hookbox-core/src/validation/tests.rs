@@ -15,7 +15,7 @@ struct Req {
     method: &'static str,
     path: String,
     query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
+    headers: Headers,
     body: Vec<u8>,
 }
 
@@ -24,7 +24,7 @@ fn req(path: &str) -> Req {
         method: "POST",
         path: path.to_owned(),
         query: Vec::new(),
-        headers: Vec::new(),
+        headers: Headers::default(),
         body: Vec::new(),
     }
 }
