@@ -5,7 +5,6 @@
 //! modules and unit-tested; [`worker`] is the receive → deliver → delete loop around them.
 
 pub mod deliver;
-pub mod duration;
 pub mod filter;
 pub mod options;
 pub mod replay;

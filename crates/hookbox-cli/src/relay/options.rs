@@ -7,8 +7,8 @@ use clap::Args;
 use reqwest::Url;
 use reqwest::header::{HeaderName, HeaderValue};
 
+use crate::duration::parse_duration;
 use crate::relay::deliver::Deliverer;
-use crate::relay::duration::parse_duration;
 use crate::relay::filter::Filter;
 use crate::relay::replay::ReplayPolicy;
 use crate::relay::status::DeliveredStatuses;
