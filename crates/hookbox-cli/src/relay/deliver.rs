@@ -1,19 +1,19 @@
-//! One delivery: the envelope's body bytes (inline or from the claim-check bucket) sent to the target,
-//! and the answer classified.
+//! One delivery: the envelope's body bytes (see [`crate::relay::body`]) sent to the target, and the
+//! answer classified.
 
 use std::time::Duration;
 
 use hookbox_core::Envelope;
-use hookbox_core::envelope::{BodyObject, BodySource};
-use sha2::{Digest, Sha256};
 
+use crate::relay::body::BodyResolver;
+use crate::relay::error_chain::error_chain;
 use crate::relay::replay::{Replay, ReplayPolicy};
 use crate::relay::status::DeliveredStatuses;
 
 /// Sends stored requests to the target.
 pub struct Deliverer {
     pub http: reqwest::Client,
-    pub s3: aws_sdk_s3::Client,
+    pub bodies: BodyResolver,
     pub policy: ReplayPolicy,
     pub delivered: DeliveredStatuses,
     /// Bound on one request to the target, from connect to the end of its answer's head.
@@ -40,14 +40,7 @@ impl Deliverer {
             .policy
             .plan(envelope)
             .map_err(|error| Outcome::Unreplayable(error.to_string()))?;
-        let body = match envelope
-            .body_source()
-            .map_err(|error| Outcome::Unreplayable(error.to_string()))?
-        {
-            BodySource::Empty => Vec::new(),
-            BodySource::Inline(bytes) => bytes,
-            BodySource::S3(object) => self.fetch(object).await.map_err(Outcome::Failed)?,
-        };
+        let body = self.bodies.resolve(envelope).await?;
         Ok((replay, body))
     }
 
@@ -75,48 +68,7 @@ impl Deliverer {
                 }
             }
             Err(error) if error.is_timeout() => Outcome::Failed(format!("no answer within {:?}", self.timeout)),
-            Err(error) => Outcome::Failed(chain(&error)),
+            Err(error) => Outcome::Failed(error_chain(&error)),
         }
     }
-
-    /// A claim-checked body, checked against its recorded size and hash so that the target never gets
-    /// the wrong bytes.
-    async fn fetch(&self, object: &BodyObject) -> Result<Vec<u8>, String> {
-        let where_ = format!("s3://{}/{}", object.bucket, object.key);
-        let output = self
-            .s3
-            .get_object()
-            .bucket(&object.bucket)
-            .key(&object.key)
-            .send()
-            .await
-            .map_err(|error| format!("cannot fetch the body {where_}: {}", chain(&error)))?;
-        let bytes = output
-            .body
-            .collect()
-            .await
-            .map_err(|error| format!("cannot read the body {where_}: {}", chain(&error)))?
-            .into_bytes()
-            .to_vec();
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        if bytes.len() as u64 != object.size || sha256 != object.sha256 {
-            return Err(format!(
-                "the body {where_} is not the stored one ({} bytes, sha256 {sha256})",
-                bytes.len()
-            ));
-        }
-        Ok(bytes)
-    }
-}
-
-/// An error with its causes, which is where reqwest and the SDK say what actually went wrong.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

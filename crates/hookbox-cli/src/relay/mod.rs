@@ -4,7 +4,9 @@
 //! The pure parts (which headers travel, how the URL is built, which statuses count) are in their own
 //! modules and unit-tested; [`worker`] is the receive → deliver → delete loop around them.
 
+pub mod body;
 pub mod deliver;
+mod error_chain;
 pub mod filter;
 pub mod options;
 pub mod replay;

@@ -8,6 +8,7 @@ use reqwest::Url;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::duration::parse_duration;
+use crate::relay::body::BodyResolver;
 use crate::relay::deliver::Deliverer;
 use crate::relay::filter::Filter;
 use crate::relay::replay::ReplayPolicy;
@@ -124,7 +125,9 @@ impl RelayArgs {
             .build();
         let deliverer = Deliverer {
             http,
-            s3: aws_sdk_s3::Client::from_conf(s3),
+            bodies: BodyResolver {
+                s3: aws_sdk_s3::Client::from_conf(s3),
+            },
             policy: ReplayPolicy {
                 target: self.target,
                 append_path: self.append_path,
