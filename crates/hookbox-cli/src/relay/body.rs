@@ -6,8 +6,8 @@ use hookbox_core::Envelope;
 use hookbox_core::envelope::{BodyObject, BodySource, EnvelopeError};
 use sha2::{Digest, Sha256};
 
-use crate::relay::deliver::Outcome;
 use crate::relay::error_chain::error_chain;
+use crate::relay::target::Outcome;
 
 /// Reads bodies, from the claim-check bucket when they were too large to travel in the message.
 pub struct BodyResolver {
