@@ -1,5 +1,7 @@
 //! `hookbox relay`: drains the mailbox queue and replays every stored request to an internal URL,
-//! deleting a message only once the target accepted it (see `shared/DESIGN.md`).
+//! deleting a message only once the target accepted it. Any other outcome leaves the message in the
+//! queue to come back later, and the queue's redrive policy (not the relay) moves one that keeps
+//! failing to the dead-letter queue.
 //!
 //! [`worker`] is the receive → deliver → delete loop. For each message it resolves the body
 //! ([`body`]), then hands the request to a [`target::Target`], the delivery seam; [`http_target`] is the
