@@ -21,7 +21,7 @@ use self::atc::{Atc, AtcError};
 use self::file::{Auth, ConfigFile, diff};
 use self::pipeline::{Kind, Rules, Verdict, select};
 use self::target::{TargetChoice, TargetError, Token};
-use crate::relay::duration::parse_duration;
+use crate::duration::parse_duration;
 
 /// Where the functions' build reads the config from.
 pub const DEFAULT_OUTPUT: &str = "config/concourse.json";

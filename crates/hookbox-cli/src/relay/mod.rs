@@ -1,16 +1,22 @@
 //! `hookbox relay`: drains the mailbox queue and replays every stored request to an internal URL,
-//! deleting a message only once the target accepted it (see `shared/DESIGN.md`).
+//! deleting a message only once the target accepted it. Any other outcome leaves the message in the
+//! queue to come back later, and the queue's redrive policy (not the relay) moves one that keeps
+//! failing to the dead-letter queue.
 //!
-//! The pure parts (which headers travel, how the URL is built, which statuses count) are in their own
-//! modules and unit-tested; [`worker`] is the receive → deliver → delete loop around them.
+//! [`worker`] is the receive → deliver → delete loop. For each message it resolves the body
+//! ([`body`]), then hands the request to a [`target::Target`], the delivery seam; [`http_target`] is the
+//! one there is. The pure parts (which headers travel, how the URL is built, which statuses count) are
+//! in their own modules and unit-tested.
 
-pub mod deliver;
-pub mod duration;
+pub mod body;
+mod error_chain;
 pub mod filter;
+pub mod http_target;
 pub mod options;
 pub mod replay;
 pub mod stats;
 pub mod status;
+pub mod target;
 pub mod worker;
 
 pub use options::RelayArgs;

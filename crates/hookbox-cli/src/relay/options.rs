@@ -7,9 +7,10 @@ use clap::Args;
 use reqwest::Url;
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::relay::deliver::Deliverer;
-use crate::relay::duration::parse_duration;
+use crate::duration::parse_duration;
+use crate::relay::body::BodyResolver;
 use crate::relay::filter::Filter;
+use crate::relay::http_target::HttpTarget;
 use crate::relay::replay::ReplayPolicy;
 use crate::relay::status::DeliveredStatuses;
 use crate::relay::worker::{Relay, Settings};
@@ -112,8 +113,8 @@ pub struct RelayArgs {
 
 impl RelayArgs {
     /// The relay these options describe, with clients built from `aws`.
-    pub fn into_relay(self, aws: &aws_config::SdkConfig) -> Result<Relay, reqwest::Error> {
-        let http = reqwest::Client::builder()
+    pub fn into_relay(self, aws: &aws_config::SdkConfig) -> Result<Relay<HttpTarget>, reqwest::Error> {
+        let client = reqwest::Client::builder()
             .connect_timeout(self.timeout.min(Duration::from_secs(10)))
             // A followed 301/302 would turn a POST into a body-less GET: a redirect is an answer like
             // any other, delivered only when --delivered-status says so.
@@ -122,9 +123,11 @@ impl RelayArgs {
         let s3 = aws_sdk_s3::config::Builder::from(aws)
             .force_path_style(self.s3_force_path_style)
             .build();
-        let deliverer = Deliverer {
-            http,
+        let bodies = BodyResolver {
             s3: aws_sdk_s3::Client::from_conf(s3),
+        };
+        let target = HttpTarget {
+            client,
             policy: ReplayPolicy {
                 target: self.target,
                 append_path: self.append_path,
@@ -150,7 +153,8 @@ impl RelayArgs {
         Ok(Relay::new(
             aws_sdk_sqs::Client::new(aws),
             self.queue_url,
-            deliverer,
+            bodies,
+            target,
             filter,
             settings,
         ))

@@ -1,5 +1,6 @@
-//! Envelope → HTTP request: what the relay sends for a stored request (DESIGN.md, "The relay
-//! replays ..."). Pure, so every rule is unit-tested; the body bytes are fetched elsewhere.
+//! Envelope → HTTP request: what the HTTP target sends for a stored request. The stored method, query
+//! and headers go to the target URL, less the headers of one connection and the gateway's own. Pure,
+//! so every rule is unit-tested; the body bytes are resolved elsewhere ([`crate::relay::body`]).
 
 use hookbox_core::Envelope;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};

@@ -11,9 +11,10 @@ use hookbox_core::Envelope;
 use tokio::sync::{Semaphore, SemaphorePermit, mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::relay::deliver::{Deliverer, Outcome};
+use crate::relay::body::BodyResolver;
 use crate::relay::filter::Filter;
 use crate::relay::stats::{Stats, Summary};
+use crate::relay::target::{Outcome, Target};
 
 /// SQS receives and deletes at most 10 messages per call.
 const BATCH: usize = 10;
@@ -36,10 +37,11 @@ pub struct Settings {
 }
 
 /// A relay: one queue, one target.
-pub struct Relay {
+pub struct Relay<T> {
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
-    deliverer: Deliverer,
+    bodies: BodyResolver,
+    target: T,
     filter: Filter,
     settings: Settings,
     stats: Stats,
@@ -53,18 +55,20 @@ struct Received {
     attempt: u32,
 }
 
-impl Relay {
+impl<T: Target> Relay<T> {
     pub fn new(
         sqs: aws_sdk_sqs::Client,
         queue_url: String,
-        deliverer: Deliverer,
+        bodies: BodyResolver,
+        target: T,
         filter: Filter,
         settings: Settings,
     ) -> Self {
         Self {
             sqs,
             queue_url,
-            deliverer,
+            bodies,
+            target,
             filter,
             settings,
             stats: Stats::default(),
@@ -211,7 +215,7 @@ impl Relay {
             return;
         };
         let started = Instant::now();
-        let outcome = self.keep_hidden(&received, self.deliverer.deliver(&envelope)).await;
+        let outcome = self.keep_hidden(&received, self.deliver(&envelope)).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         let (id, route, attempt) = (&envelope.id, &envelope.route, received.attempt);
         match outcome {
@@ -243,22 +247,32 @@ impl Relay {
         }
     }
 
-    /// Prints what would be sent, and leaves the message alone.
+    /// Sends `envelope` to the target once.
+    async fn deliver(&self, envelope: &Envelope) -> Outcome {
+        match self.prepare(envelope).await {
+            Ok((request, body)) => self.target.deliver(request, body).await,
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// The target's request for `envelope` and the body bytes: what a delivery sends and a dry run
+    /// prints. The target looks at the request first, so that one it can never send is unreplayable
+    /// without a read from the claim-check bucket.
+    async fn prepare(&self, envelope: &Envelope) -> Result<(T::Request, Vec<u8>), Outcome> {
+        let request = self
+            .target
+            .prepare(envelope)
+            .map_err(|error| Outcome::Unreplayable(error.to_string()))?;
+        let body = self.bodies.resolve(envelope).await?;
+        Ok((request, body))
+    }
+
+    /// Prints what would be sent (the target's line, or why nothing could be), and leaves the message
+    /// alone.
     async fn print_dry_run(&self, envelope: &Envelope, received: &Received) {
         self.stats.dry_run();
-        let line = match self.deliverer.prepare(envelope).await {
-            Ok((replay, body)) => serde_json::json!({
-                "id": envelope.id,
-                "route": envelope.route,
-                "method": replay.method.as_str(),
-                "url": replay.url.as_str(),
-                "headers": replay.headers.iter()
-                    .map(|(name, value)| {
-                        [name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()]
-                    })
-                    .collect::<Vec<_>>(),
-                "body_bytes": body.len(),
-            }),
+        let line = match self.prepare(envelope).await {
+            Ok((request, body)) => self.target.describe(envelope, &request, &body),
             Err(outcome) => serde_json::json!({
                 "id": envelope.id,
                 "route": envelope.route,
@@ -287,7 +301,7 @@ impl Relay {
 
     /// Runs `delivery`, extending the message's visibility while it runs so that no other relay takes
     /// a message whose delivery is merely slow.
-    async fn keep_hidden<T>(&self, received: &Received, delivery: impl Future<Output = T>) -> T {
+    async fn keep_hidden<R>(&self, received: &Received, delivery: impl Future<Output = R>) -> R {
         let period = (self.settings.visibility_timeout / 2).max(Duration::from_millis(500));
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         tokio::pin!(delivery);
@@ -413,6 +427,81 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hookbox_core::ENVELOPE_VERSION;
+    use hookbox_core::envelope::BodyObject;
+    use reqwest::Url;
+
+    use crate::relay::http_target::HttpTarget;
+    use crate::relay::replay::ReplayPolicy;
+    use crate::relay::status::DeliveredStatuses;
+
+    /// A relay whose AWS clients have no connection: any call to SQS or S3 fails.
+    fn unconnected_relay() -> Relay<HttpTarget> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let behavior = aws_sdk_s3::config::BehaviorVersion::latest();
+        let sqs = aws_sdk_sqs::Config::builder().behavior_version(behavior).build();
+        let s3 = aws_sdk_s3::Config::builder().behavior_version(behavior).build();
+        let target = HttpTarget {
+            client: reqwest::Client::new(),
+            policy: ReplayPolicy {
+                target: Url::parse("http://ci.local/").unwrap(),
+                append_path: false,
+                keep_forwarded: false,
+                extra_headers: Vec::new(),
+            },
+            delivered: DeliveredStatuses::default(),
+            timeout: Duration::from_secs(1),
+        };
+        let settings = Settings {
+            concurrency: 1,
+            visibility_timeout: Duration::from_secs(60),
+            wait: Duration::ZERO,
+            retry_delay: Duration::from_secs(10),
+            max_retry_delay: Duration::from_secs(60),
+            once: true,
+            dry_run: false,
+        };
+        Relay::new(
+            aws_sdk_sqs::Client::from_conf(sqs),
+            "queue".into(),
+            BodyResolver {
+                s3: aws_sdk_s3::Client::from_conf(s3),
+            },
+            target,
+            Filter::default(),
+            settings,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_request_the_target_cannot_send_is_unreplayable_before_its_body_is_fetched() {
+        let mut envelope = Envelope {
+            v: ENVELOPE_VERSION,
+            id: "id-1".into(),
+            received_at: "2026-11-23T12:00:00Z".into(),
+            route: "github".into(),
+            method: "GE T".into(),
+            path: "/hooks/github".into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            source_ip: None,
+            body: None,
+            body_base64: None,
+            body_s3: None,
+        };
+        // The bucket cannot be reached: reading the body first would make this a retried failure.
+        envelope.set_body_object(BodyObject {
+            bucket: "bodies".into(),
+            key: "id-1".into(),
+            size: 1,
+            sha256: "00".into(),
+        });
+        let outcome = unconnected_relay().deliver(&envelope).await;
+        assert!(
+            matches!(&outcome, Outcome::Unreplayable(reason) if reason == "\"GE T\" is not an HTTP method"),
+            "{outcome:?}"
+        );
+    }
 
     #[test]
     fn retry_delay_doubles_per_receive_up_to_the_limit() {
