@@ -1,6 +1,8 @@
 //! Which requests this relay replays: by route name and by content type. A relay that is not told
 //! otherwise replays everything.
 
+use hookbox_core::http::MediaType;
+
 /// Routes and content types to replay; an empty list lets everything through.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -13,17 +15,13 @@ impl Filter {
     pub fn accepts(&self, route: &str, content_type: Option<&str>) -> bool {
         let route_ok = self.routes.is_empty() || self.routes.iter().any(|name| name == route);
         let type_ok = self.content_types.is_empty()
-            || content_type.is_some_and(|value| {
-                let media = media_type(value);
-                self.content_types.iter().any(|wanted| media_type(wanted) == media)
+            || content_type.and_then(MediaType::parse).is_some_and(|media| {
+                self.content_types
+                    .iter()
+                    .any(|wanted| MediaType::parse(wanted).as_ref() == Some(&media))
             });
         route_ok && type_ok
     }
-}
-
-/// `Application/JSON; charset=utf-8` → `application/json`.
-fn media_type(value: &str) -> String {
-    value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
 #[cfg(test)]
