@@ -7,14 +7,12 @@
 //! root shows where each piece is used.
 
 pub mod envelope;
-pub mod headers;
-pub mod media_type;
+pub mod http;
 pub mod path;
-pub mod payload;
 pub mod routes;
 pub mod signature;
 pub mod validation;
 
 pub use envelope::{BodyObject, ENVELOPE_VERSION, Envelope};
-pub use headers::Headers;
+pub use http::Headers;
 pub use routes::{Route, RouteMatch, Routes, RoutesError};

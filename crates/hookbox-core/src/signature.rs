@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::headers::Headers;
+use crate::http::Headers;
 
 /// The hash under an HMAC signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,9 @@
 //! What every hookbox function does at cold start before its own work, kept to what a Lambda needs:
 //!
-//! - [`run`]: the one entry point every function's `main.rs` calls, around its [`Function`];
+//! - [`run`] / [`run_http`]: the one entry point every function's `main.rs` calls, around its
+//!   [`Function`] or [`HttpHandler`];
+//! - [`gateway`]: API Gateway (REST and HTTP APIs) and Function URL events read into the request they
+//!   describe, and JSON replies in the shape that gateway expects;
 //! - [`settings`]: every function's settings and secrets, from the environment and Secrets Manager,
 //!   in one order of precedence ([`Env`]);
 //! - [`init_tracing`]: JSON log lines on stdout (the template's `LogFormat: JSON`), at the level Lambda's
@@ -15,10 +18,12 @@
 //!   credentials in the environment) it falls back to that chain, so local runs with a profile still work.
 
 mod function;
+pub mod gateway;
 mod json_log;
 pub mod settings;
 
-pub use function::{Function, run};
+pub use function::{Function, HttpFunction, HttpHandler, run, run_http};
+pub use gateway::{Gateway, GatewayEvent, GatewayResponse, IncomingRequest, Reply};
 pub use json_log::JsonLog;
 pub use settings::{Env, SettingsError};
 use tracing::level_filters::LevelFilter;

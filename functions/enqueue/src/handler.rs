@@ -6,7 +6,7 @@ use hookbox_core::path::TOKEN_PLACEHOLDER;
 use hookbox_core::routes::Route;
 use hookbox_core::validation::{Accepted, Redaction, RequestParts};
 use hookbox_core::{BodyObject, RouteMatch, Routes};
-use hookbox_gateway::{HttpHandler, IncomingRequest, Reply};
+use hookbox_lambda::{HttpHandler, IncomingRequest, Reply};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -229,7 +229,7 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookbox_gateway::Gateway;
+    use hookbox_lambda::Gateway;
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {

@@ -4,5 +4,5 @@ use enqueue::Mailbox;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    hookbox_gateway::run(Mailbox::from_env()).await
+    hookbox_lambda::run_http(Mailbox::from_env()).await
 }

@@ -1,15 +1,17 @@
-//! One delivery, start to end: authenticate it, read the push, match it against the configured
-//! resources and check every matching resource concurrently, answering with each check's outcome.
+//! One delivery, start to end: authenticate it (`SignatureScheme::github`), read its event and its
+//! payload (the same readers as the mailbox's routes: `hookbox_core::http`), match the push against the
+//! configured resources and check every matching resource concurrently, answering with each check's
+//! outcome.
 
 use hookbox_concourse::{GitMatcher, MatchReason, PushEvent};
-use hookbox_core::payload::{PayloadError, json_payload};
+use hookbox_core::Headers;
+use hookbox_core::http::{PayloadError, json_payload};
 use hookbox_core::signature::SignatureScheme;
-use hookbox_gateway::{HttpHandler, IncomingRequest, Reply};
+use hookbox_lambda::{HttpHandler, IncomingRequest, Reply};
 use hookbox_notifier::{CheckReport, Concourse};
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::delivery::{self, DeliveryError};
 
 /// The notifier: what the function knows after its cold start.
 pub struct Notifier {
@@ -58,7 +60,7 @@ impl HttpHandler for Notifier {
             return Reply::error(401, error.to_string(), request_id);
         }
         let delivery_id = request.headers.get("x-github-delivery");
-        let event = match delivery::event_name(&request.headers) {
+        let event = match event_name(&request.headers) {
             Ok(event) => event,
             Err(error) => return bad_delivery(error, request_id),
         };
@@ -140,4 +142,35 @@ fn bad_delivery(error: DeliveryError, request_id: &str) -> Reply {
         DeliveryError::MissingEvent | DeliveryError::Payload(PayloadError::NoPayloadField) => 400,
     };
     Reply::error(status, error.to_string(), request_id)
+}
+
+/// Why a delivery cannot be read.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("the X-GitHub-Event header is missing")]
+    MissingEvent,
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+}
+
+/// The `X-GitHub-Event` of the delivery.
+pub fn event_name(headers: &Headers) -> Result<&str, DeliveryError> {
+    headers
+        .get("x-github-event")
+        .map(str::trim)
+        .filter(|event| !event.is_empty())
+        .ok_or(DeliveryError::MissingEvent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_comes_from_its_header() {
+        let headers: Headers = vec![("x-github-event".to_owned(), " push ".to_owned())].into();
+        assert_eq!(event_name(&headers), Ok("push"));
+        let json: Headers = vec![("content-type".to_owned(), "application/json".to_owned())].into();
+        assert_eq!(event_name(&json), Err(DeliveryError::MissingEvent));
+    }
 }

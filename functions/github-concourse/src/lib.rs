@@ -5,7 +5,6 @@
 //! `main.rs` only starts the runtime; everything here is testable without AWS.
 
 pub mod config;
-pub mod delivery;
 pub mod handler;
 pub mod startup;
 

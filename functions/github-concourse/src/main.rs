@@ -4,5 +4,5 @@ use github_concourse::Notifier;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    hookbox_gateway::run(Notifier::from_env()).await
+    hookbox_lambda::run_http(Notifier::from_env()).await
 }

@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
 use hookbox_core::signature::HmacScheme;
-use hookbox_gateway::{GatewayEvent, IncomingRequest};
+use hookbox_lambda::{GatewayEvent, IncomingRequest};
 use serde_json::json;
 
 /// The HTTP API event of a push padded with commits to about 25 KB, as bench/run.py sends it.

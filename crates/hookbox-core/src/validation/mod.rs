@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::headers::Headers;
-use crate::media_type::MediaRange;
+use crate::http::Headers;
+use crate::http::MediaRange;
+use crate::http::json_payload;
 use crate::path::{TokenSpan, invalid};
-use crate::payload::json_payload;
 use crate::routes::{InvalidValue, RoutesError};
 use auth::{SignatureRule, TokenPlace, TokenRule};
 use json_path::JsonPath;

@@ -1,17 +1,22 @@
-//! Turning a gateway's Lambda event into the request it describes.
+//! API Gateway and Function URL events in, JSON replies out: turning a gateway's Lambda event into the
+//! request it describes, and answering in the shape that gateway expects (the error body and the status
+//! codes are listed in `ARCHITECTURE.md`).
 //!
 //! The function reads the `aws_lambda_events` types itself instead of letting `lambda_http` convert
 //! them, because that conversion loses what a mailbox must keep: for REST API events it replaces the
 //! repeated values of `multiValueHeaders` by the single value in `headers`, and it rebuilds the query
 //! from a hash map, so repeats and order are gone before a handler sees them.
 
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
-use aws_lambda_events::http::HeaderMap;
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse,
+};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hookbox_core::Headers;
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 /// What the runtime logs and returns when an invocation is no HTTP event at all.
@@ -84,20 +89,10 @@ impl IncomingRequest {
     /// the body inline (or base64 when it is not UTF-8); the body's bytes come back too, for a claim
     /// check when the envelope turns out too large for a message.
     pub fn into_envelope(self, id: String, received_at: String, route: String) -> (hookbox_core::Envelope, Vec<u8>) {
-        let mut envelope = hookbox_core::Envelope {
-            v: hookbox_core::ENVELOPE_VERSION,
-            id,
-            received_at,
-            route,
-            method: self.method,
-            path: self.path,
-            query: self.query,
-            headers: self.headers,
-            source_ip: self.source_ip,
-            body: None,
-            body_base64: None,
-            body_s3: None,
-        };
+        let mut envelope = hookbox_core::Envelope::new(id, received_at, route, self.method, self.path);
+        envelope.query = self.query;
+        envelope.headers = self.headers;
+        envelope.source_ip = self.source_ip;
         envelope.set_inline_body(&self.body);
         (envelope, self.body)
     }
@@ -194,6 +189,84 @@ fn strip_stage<'a>(raw_path: &'a str, stage: Option<&str>) -> &'a str {
         Some(rest) if rest.starts_with('/') => rest,
         _ => raw_path,
     }
+}
+
+/// An answer before it is put in a gateway's shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: serde_json::Value,
+    /// The `Allow` header of a 405.
+    pub allow: Option<String>,
+}
+
+impl Reply {
+    /// An error answer: `{"error": "...", "request_id": "..."}`.
+    pub fn error(status: u16, message: impl Into<String>, request_id: &str) -> Self {
+        Self {
+            status,
+            body: serde_json::json!({ "error": message.into(), "request_id": request_id }),
+            allow: None,
+        }
+    }
+
+    pub fn json(status: u16, body: &impl Serialize) -> Self {
+        Self {
+            status,
+            body: serde_json::to_value(body).expect("reply bodies are plain data"),
+            allow: None,
+        }
+    }
+
+    /// Names the route rule that refused the request (`signature`, `headers.x-github-event`).
+    pub fn with_rule(mut self, rule: &str) -> Self {
+        if let Some(fields) = self.body.as_object_mut() {
+            fields.insert("rule".to_owned(), rule.into());
+        }
+        self
+    }
+
+    pub fn with_allow(mut self, methods: &[&str]) -> Self {
+        self.allow = Some(methods.join(", "));
+        self
+    }
+
+    pub fn into_gateway_response(self, gateway: Gateway) -> GatewayResponse {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|allow| HeaderValue::from_str(allow).ok())
+        {
+            headers.insert(header::ALLOW, allow);
+        }
+        let body = Some(Body::Text(self.body.to_string()));
+        match gateway {
+            Gateway::Rest => {
+                let mut response = ApiGatewayProxyResponse::default();
+                response.status_code = self.status.into();
+                response.headers = headers;
+                response.body = body;
+                GatewayResponse::Rest(response)
+            }
+            Gateway::Http => {
+                let mut response = ApiGatewayV2httpResponse::default();
+                response.status_code = self.status.into();
+                response.headers = headers;
+                response.body = body;
+                GatewayResponse::Http(response)
+            }
+        }
+    }
+}
+
+/// What the function returns to the Lambda runtime: REST APIs refuse the fields only HTTP APIs know.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum GatewayResponse {
+    Rest(ApiGatewayProxyResponse),
+    Http(ApiGatewayV2httpResponse),
 }
 
 #[cfg(test)]
@@ -299,6 +372,20 @@ mod tests {
         for event in ["{\"hello\": \"world\"}", "[1, 2]", "\"text\""] {
             let error = serde_json::from_str::<GatewayEvent>(event).unwrap_err();
             assert!(error.to_string().contains(NOT_A_GATEWAY_EVENT), "{error}");
+        }
+    }
+
+    #[test]
+    fn error_reply_has_json_body_and_allow_header_in_both_shapes() {
+        let reply = Reply::error(405, "POST only", "req-1").with_allow(&["POST", "PUT"]);
+        for gateway in [Gateway::Rest, Gateway::Http] {
+            let json = serde_json::to_value(reply.clone().into_gateway_response(gateway)).unwrap();
+            assert_eq!(json["statusCode"], 405);
+            assert_eq!(json["headers"]["allow"], "POST, PUT");
+            assert_eq!(json["headers"]["content-type"], "application/json");
+            let body: serde_json::Value = serde_json::from_str(json["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body, serde_json::json!({"error": "POST only", "request_id": "req-1"}));
+            assert_eq!(json.get("cookies").is_some(), gateway == Gateway::Http, "{json}");
         }
     }
 }
