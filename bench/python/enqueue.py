@@ -24,7 +24,7 @@ sqs = boto3.client("sqs")
 
 
 def envelope(event, invocation_id):
-    """The envelope of shared/DESIGN.md for an HTTP API or Function URL event."""
+    """The envelope of ARCHITECTURE.md for an HTTP API or Function URL event."""
     context = event.get("requestContext", {})
     http = context.get("http", {})
     headers = [(name.lower(), value) for name, value in (event.get("headers") or {}).items()]

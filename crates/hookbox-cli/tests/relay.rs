@@ -5,7 +5,7 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use hookbox_core::{BodyObject, ENVELOPE_VERSION, Envelope};
+use hookbox_core::{BodyObject, Envelope};
 use hookbox_testkit::aws::LocalAws;
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::process::Service;
@@ -27,26 +27,21 @@ fn args(list: &[&str]) -> Vec<String> {
 }
 
 fn envelope(id: &str, route: &str, content_type: &str, body: &[u8]) -> Envelope {
-    let mut envelope = Envelope {
-        v: ENVELOPE_VERSION,
-        id: id.into(),
-        received_at: "2026-11-23T12:00:00Z".into(),
-        route: route.into(),
-        method: "POST".into(),
-        path: format!("/hooks/{route}"),
-        query: vec![("token".into(), "t".into())],
-        headers: vec![
-            ("content-type".into(), content_type.into()),
-            ("x-amzn-trace-id".into(), "Root=1".into()),
-            ("x-forwarded-for".into(), "192.0.2.1".into()),
-            ("x-delivery".into(), id.into()),
-        ]
-        .into(),
-        source_ip: None,
-        body: None,
-        body_base64: None,
-        body_s3: None,
-    };
+    let mut envelope = Envelope::new(
+        id.into(),
+        "2026-11-23T12:00:00Z".into(),
+        route.into(),
+        "POST".into(),
+        format!("/hooks/{route}"),
+    );
+    envelope.query = vec![("token".into(), "t".into())];
+    envelope.headers = vec![
+        ("content-type".into(), content_type.into()),
+        ("x-amzn-trace-id".into(), "Root=1".into()),
+        ("x-forwarded-for".into(), "192.0.2.1".into()),
+        ("x-delivery".into(), id.into()),
+    ]
+    .into();
     envelope.set_inline_body(body);
     envelope
 }

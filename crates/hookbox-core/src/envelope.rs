@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
-use crate::headers::Headers;
+use crate::http::Headers;
 
 /// The envelope version this crate writes. Consumers check it first so the format can evolve.
 pub const ENVELOPE_VERSION: u32 = 1;
@@ -74,6 +74,25 @@ pub enum EnvelopeError {
 }
 
 impl Envelope {
+    /// The envelope of a `method` request to `path` that `route` accepted: named `id`, received at
+    /// `received_at` (RFC 3339), with no query, headers, source or body yet.
+    pub fn new(id: String, received_at: String, route: String, method: String, path: String) -> Self {
+        Self {
+            v: ENVELOPE_VERSION,
+            id,
+            received_at,
+            route,
+            method,
+            path,
+            query: Vec::new(),
+            headers: Headers::default(),
+            source_ip: None,
+            body: None,
+            body_base64: None,
+            body_s3: None,
+        }
+    }
+
     /// Puts `bytes` inside the envelope: as text when they are UTF-8, as base64 otherwise, and as
     /// neither when there are none. Clears any claim check.
     pub fn set_inline_body(&mut self, bytes: &[u8]) {
@@ -123,20 +142,17 @@ mod tests {
     use super::*;
 
     fn sample() -> Envelope {
-        Envelope {
-            v: ENVELOPE_VERSION,
-            id: "req-1".into(),
-            received_at: "2026-11-23T12:00:00Z".into(),
-            route: "github".into(),
-            method: "POST".into(),
-            path: "/hooks/github".into(),
-            query: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
-            headers: vec![("x-github-event".into(), "push".into())].into(),
-            source_ip: Some("192.0.2.1".into()),
-            body: None,
-            body_base64: None,
-            body_s3: None,
-        }
+        let mut envelope = Envelope::new(
+            "req-1".into(),
+            "2026-11-23T12:00:00Z".into(),
+            "github".into(),
+            "POST".into(),
+            "/hooks/github".into(),
+        );
+        envelope.query = vec![("a".into(), "1".into()), ("a".into(), "2".into())];
+        envelope.headers = vec![("x-github-event".into(), "push".into())].into();
+        envelope.source_ip = Some("192.0.2.1".into());
+        envelope
     }
 
     #[test]

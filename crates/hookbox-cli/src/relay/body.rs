@@ -102,7 +102,6 @@ fn checked(object: &BodyObject, location: String, bytes: Vec<u8>) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookbox_core::ENVELOPE_VERSION;
 
     /// A resolver whose client is never used: inline bodies need no bucket.
     fn resolver() -> BodyResolver {
@@ -115,20 +114,10 @@ mod tests {
     }
 
     fn envelope(body: Option<&str>, body_base64: Option<&str>) -> Envelope {
-        Envelope {
-            v: ENVELOPE_VERSION,
-            id: "id-1".into(),
-            received_at: "2026-11-23T12:00:00Z".into(),
-            route: "github".into(),
-            method: "POST".into(),
-            path: "/hooks/github".into(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            source_ip: None,
-            body: body.map(Into::into),
-            body_base64: body_base64.map(Into::into),
-            body_s3: None,
-        }
+        let mut envelope = crate::relay::test_envelope();
+        envelope.body = body.map(Into::into);
+        envelope.body_base64 = body_base64.map(Into::into);
+        envelope
     }
 
     fn object(bytes: &[u8]) -> BodyObject {

@@ -71,7 +71,6 @@ impl Target for HttpTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookbox_core::ENVELOPE_VERSION;
     use reqwest::Url;
 
     fn target() -> HttpTarget {
@@ -90,23 +89,14 @@ mod tests {
     }
 
     fn envelope() -> Envelope {
-        Envelope {
-            v: ENVELOPE_VERSION,
-            id: "id-1".into(),
-            received_at: "2026-11-23T12:00:00Z".into(),
-            route: "github".into(),
-            method: "POST".into(),
-            path: "/hooks/github".into(),
-            query: vec![("job".into(), "a".into())],
-            headers: vec![
-                ("x-amzn-trace-id".into(), "Root=1".into()),
-                ("x-github-event".into(), "push".into()),
-            ],
-            source_ip: None,
-            body: None,
-            body_base64: None,
-            body_s3: None,
-        }
+        let mut envelope = crate::relay::test_envelope();
+        envelope.query = vec![("job".into(), "a".into())];
+        envelope.headers = vec![
+            ("x-amzn-trace-id".into(), "Root=1".into()),
+            ("x-github-event".into(), "push".into()),
+        ]
+        .into();
+        envelope
     }
 
     #[test]

@@ -22,3 +22,15 @@ pub mod worker;
 pub use options::RelayArgs;
 pub use stats::Summary;
 pub use worker::Relay;
+
+/// The stored request the unit tests start from: a POST to `/hooks/github` on the `github` route.
+#[cfg(test)]
+fn test_envelope() -> hookbox_core::Envelope {
+    hookbox_core::Envelope::new(
+        "id-1".into(),
+        "2026-11-23T12:00:00Z".into(),
+        "github".into(),
+        "POST".into(),
+        "/hooks/github".into(),
+    )
+}

@@ -99,7 +99,6 @@ impl ReplayPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookbox_core::ENVELOPE_VERSION;
 
     fn policy(target: &str) -> ReplayPolicy {
         ReplayPolicy {
@@ -115,20 +114,10 @@ mod tests {
     }
 
     fn envelope(headers: &[(&str, &str)]) -> Envelope {
-        Envelope {
-            v: ENVELOPE_VERSION,
-            id: "id-1".into(),
-            received_at: "2026-11-23T12:00:00Z".into(),
-            route: "github".into(),
-            method: "POST".into(),
-            path: "/hooks/github".into(),
-            query: pairs(&[("job", "a"), ("job", "b c")]),
-            headers: pairs(headers).into(),
-            source_ip: None,
-            body: None,
-            body_base64: None,
-            body_s3: None,
-        }
+        let mut envelope = crate::relay::test_envelope();
+        envelope.query = pairs(&[("job", "a"), ("job", "b c")]);
+        envelope.headers = pairs(headers).into();
+        envelope
     }
 
     #[test]

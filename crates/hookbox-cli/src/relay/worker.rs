@@ -427,7 +427,6 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookbox_core::ENVELOPE_VERSION;
     use hookbox_core::envelope::BodyObject;
     use reqwest::Url;
 
@@ -475,20 +474,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_the_target_cannot_send_is_unreplayable_before_its_body_is_fetched() {
-        let mut envelope = Envelope {
-            v: ENVELOPE_VERSION,
-            id: "id-1".into(),
-            received_at: "2026-11-23T12:00:00Z".into(),
-            route: "github".into(),
-            method: "GE T".into(),
-            path: "/hooks/github".into(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            source_ip: None,
-            body: None,
-            body_base64: None,
-            body_s3: None,
-        };
+        let mut envelope = crate::relay::test_envelope();
+        envelope.method = "GE T".into();
         // The bucket cannot be reached: reading the body first would make this a retried failure.
         envelope.set_body_object(BodyObject {
             bucket: "bodies".into(),
