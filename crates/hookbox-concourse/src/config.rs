@@ -20,7 +20,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             message: message.into(),
@@ -288,7 +288,8 @@ fn validate_resource(
                 ));
             }
             if let Some(pattern) = &source.regexp {
-                crate::s3::anchored(pattern).map_err(|message| ConfigError::at(at("source.regexp"), message))?;
+                crate::s3::anchored(pattern)
+                    .map_err(|error| ConfigError::at(at("source.regexp"), error.to_string()))?;
             }
             Source::S3(S3Source {
                 bucket,

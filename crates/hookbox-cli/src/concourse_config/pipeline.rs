@@ -206,8 +206,8 @@ fn read_fields(kind: Kind, source: &serde_json::Map<String, serde_json::Value>) 
             }
             // A Go pattern the functions cannot read (say, a `\p{...}` class) leaves out this resource
             // only, instead of failing the whole file.
-            if let Some(Err(message)) = fields.regexp.as_deref().map(hookbox_concourse::s3::anchored) {
-                return Err(Problem::LeftOut(format!("source.regexp is {message}")));
+            if let Some(Err(error)) = fields.regexp.as_deref().map(hookbox_concourse::s3::anchored) {
+                return Err(Problem::LeftOut(format!("source.regexp is {error}")));
             }
             Ok(fields)
         }
