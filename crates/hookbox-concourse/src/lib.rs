@@ -15,7 +15,7 @@ pub mod push;
 pub mod repo_url;
 pub mod s3;
 
-pub use client::{CheckError, CheckTarget, ConcourseClient, Credentials, Triggered};
+pub use client::{CheckError, CheckTarget, ClientError, ConcourseClient, Credentials, Triggered};
 pub use config::{AuthMode, ConcourseConfig, ConfigError, Resource, Source};
 pub use git::{GitMatcher, MatchReason, PushMatch};
 pub use push::PushEvent;

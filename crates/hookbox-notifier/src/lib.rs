@@ -35,4 +35,6 @@ pub enum StartupError {
     },
     #[error("{0}")]
     Secrets(String),
+    #[error("cannot build the ATC client: {0}")]
+    AtcClient(#[source] hookbox_concourse::ClientError),
 }
