@@ -1,7 +1,7 @@
 //! The file the generator writes: the format `hookbox_concourse::ConcourseConfig::from_json` reads,
 //! written the same way every time (resources sorted, keys in a fixed order, two-space JSON, a final
 //! newline), so that a regenerated file differs from the committed one only where a pipeline changed,
-//! and `--check` can say which resources did.
+//! and `--check` ([`super::diff`]) can say which resources did.
 
 use std::collections::BTreeMap;
 
@@ -89,16 +89,6 @@ impl ResourceEntry {
         };
         (self.pipeline.clone(), instance, self.resource.clone())
     }
-
-    /// `pipeline/resource`, with the instance vars after it, for messages.
-    pub fn label(&self) -> String {
-        let (pipeline, instance, resource) = self.key();
-        if instance.is_empty() {
-            format!("{pipeline}/{resource}")
-        } else {
-            format!("{pipeline}/{resource} (instance {instance})")
-        }
-    }
 }
 
 impl ConfigFile {
@@ -115,96 +105,6 @@ impl ConfigFile {
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
-}
-
-/// One difference between the file and the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// On the server, not in the file.
-    Added(String),
-    /// In the file, not on the server.
-    Removed(String),
-    /// In both, with these fields different.
-    Changed(String, Vec<String>),
-}
-
-impl std::fmt::Display for Change {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Added(what) => write!(f, "added: {what}"),
-            Self::Removed(what) => write!(f, "removed: {what}"),
-            Self::Changed(what, fields) => write!(f, "changed: {what}: {}", fields.join(", ")),
-        }
-    }
-}
-
-/// What changes from `old` (the file) to `new` (the server now): the file's own settings first, then
-/// the resources in key order.
-pub fn diff(old: &ConfigFile, new: &ConfigFile) -> Vec<Change> {
-    let mut changes = Vec::new();
-    let settings = [
-        ("atc_url", old.atc_url != new.atc_url),
-        ("team", old.team != new.team),
-        ("auth", old.auth != new.auth),
-        ("type_aliases", old.type_aliases != new.type_aliases),
-    ];
-    let changed_settings: Vec<String> = settings
-        .iter()
-        .filter(|(_, differs)| *differs)
-        .map(|(name, _)| (*name).to_owned())
-        .collect();
-    if !changed_settings.is_empty() {
-        changes.push(Change::Changed("settings".to_owned(), changed_settings));
-    }
-    let index = |file: &ConfigFile| -> BTreeMap<(String, String, String), ResourceEntry> {
-        file.resources
-            .iter()
-            .map(|resource| (resource.key(), resource.clone()))
-            .collect()
-    };
-    let (old, new) = (index(old), index(new));
-    let mut keys: Vec<&(String, String, String)> = old.keys().chain(new.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    for key in keys {
-        match (old.get(key), new.get(key)) {
-            (None, Some(added)) => changes.push(Change::Added(added.label())),
-            (Some(removed), None) => changes.push(Change::Removed(removed.label())),
-            (Some(before), Some(after)) => {
-                let fields = changed_fields(before, after);
-                if !fields.is_empty() {
-                    changes.push(Change::Changed(after.label(), fields));
-                }
-            }
-            (None, None) => {}
-        }
-    }
-    changes
-}
-
-/// The names of the fields that differ (`type`, `webhook_token`, `source.branch`, ...).
-fn changed_fields(before: &ResourceEntry, after: &ResourceEntry) -> Vec<String> {
-    let mut fields = Vec::new();
-    if before.type_name != after.type_name {
-        fields.push("type".to_owned());
-    }
-    if before.webhook_token != after.webhook_token {
-        fields.push("webhook_token".to_owned());
-    }
-    let as_map = |source: &SourceFields| match serde_json::to_value(source) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    let (old, new) = (as_map(&before.source), as_map(&after.source));
-    let mut names: Vec<&String> = old.keys().chain(new.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        if old.get(name) != new.get(name) {
-            fields.push(format!("source.{name}"));
-        }
-    }
-    fields
 }
 
 #[cfg(test)]
@@ -276,34 +176,5 @@ mod tests {
                 "{\n  \"atc_url\": \"https://ci\",\n  \"team\": \"main\",\n  \"auth\": \"webhook_token\","
             )
         );
-    }
-
-    #[test]
-    fn the_diff_names_added_removed_and_changed_resources() {
-        let mut changed = entry("a", "repo", None);
-        changed.source.branch = Some("main".into());
-        changed.webhook_token = None;
-        let old = file(vec![entry("a", "repo", None), entry("a", "gone", None)]);
-        let mut new = file(vec![changed, entry("a", "new", Some(json!({"env": "dev"})))]);
-        new.auth = Auth::Bearer;
-        let lines: Vec<String> = diff(&old, &new).iter().map(ToString::to_string).collect();
-        assert_eq!(
-            lines,
-            [
-                "changed: settings: auth",
-                "removed: a/gone",
-                "changed: a/repo: webhook_token, source.branch",
-                "added: a/new (instance {\"env\":\"dev\"})",
-            ]
-        );
-        assert!(diff(&new, &new).is_empty());
-    }
-
-    #[test]
-    fn a_hand_written_file_compares_by_the_fields_that_matter() {
-        let text = r#"{"atc_url": "https://ci", "team": "main", "resources": [{"pipeline": "a", "resource": "repo",
-            "type": "git", "webhook_token": "((t))", "source": {"uri": "https://github.com/o/r", "private_key": "k"}}]}"#;
-        let existing = ConfigFile::parse(text).unwrap();
-        assert!(diff(&existing, &file(vec![entry("a", "repo", None)])).is_empty());
     }
 }

@@ -2,10 +2,11 @@
 //! (`config/concourse.json`) from what the ATC says now, or checks that file against it.
 //!
 //! [`target`] finds the ATC and token (a `fly` target or flags), [`atc`] reads the team's pipelines
-//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and [`file`]
-//! writes the file deterministically and compares it with an existing one.
+//! and their configs, [`pipeline`] picks the resources the functions can match (pure), [`file`]
+//! writes the file deterministically, and [`diff`] compares an existing file with it.
 
 pub mod atc;
+pub mod diff;
 pub mod file;
 pub mod pipeline;
 pub mod target;
@@ -18,7 +19,8 @@ use clap::Args;
 use hookbox_concourse::ConcourseConfig;
 
 use self::atc::{Atc, AtcError};
-use self::file::{Auth, ConfigFile, diff};
+use self::diff::diff;
+use self::file::{Auth, ConfigFile};
 use self::pipeline::{Kind, Rules, Verdict, select};
 use self::target::{TargetChoice, TargetError, Token};
 use crate::relay::duration::parse_duration;
