@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::{AuthMode, Kind, vars};
+
 /// A configuration error, with the JSON path of the offending field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -28,19 +30,6 @@ impl ConfigError {
     }
 }
 
-/// How the function authenticates the check of a resource that has no `webhook_token`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthMode {
-    /// Every resource must have a `webhook_token`: no user credentials at all.
-    #[default]
-    WebhookToken,
-    /// A bearer token from the function's secrets, for the authenticated check route.
-    Bearer,
-    /// A username and password from the function's secrets, exchanged for a token (as `fly login`).
-    Password,
-}
-
 /// The file as written by the user (or the config generator).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,9 +38,9 @@ struct ConfigFile {
     team: String,
     #[serde(default)]
     auth: AuthMode,
-    /// Custom resource type names mapped onto the built-in ones they behave like (`"s3-iam": "s3"`).
+    /// Custom resource type names mapped onto the kind they behave like (`"s3-iam": "s3"`).
     #[serde(default)]
-    type_aliases: BTreeMap<String, String>,
+    type_aliases: BTreeMap<String, Kind>,
     #[serde(default)]
     resources: Vec<ResourceSpec>,
 }
@@ -169,9 +158,6 @@ pub struct SemverSource {
     pub key: Option<String>,
 }
 
-/// The built-in types matching knows.
-const KNOWN_TYPES: &[&str] = &["git", "s3", "semver"];
-
 impl ConcourseConfig {
     /// The configuration of a function built without a file: it matches nothing, and says so.
     pub fn empty() -> Self {
@@ -198,14 +184,6 @@ impl ConcourseConfig {
             ));
         }
         non_empty("team", &file.team)?;
-        for (alias, target) in &file.type_aliases {
-            if !KNOWN_TYPES.contains(&target.as_str()) {
-                return Err(ConfigError::at(
-                    format!("type_aliases.{alias}"),
-                    format!("{target:?} is none of {}", KNOWN_TYPES.join(", ")),
-                ));
-            }
-        }
         let resources = file
             .resources
             .into_iter()
@@ -234,7 +212,7 @@ impl ConcourseConfig {
 fn validate_resource(
     index: usize,
     spec: ResourceSpec,
-    aliases: &BTreeMap<String, String>,
+    aliases: &BTreeMap<String, Kind>,
     auth: AuthMode,
 ) -> Result<Resource, ConfigError> {
     let at = |field: &str| format!("resources[{index}].{field}");
@@ -251,12 +229,9 @@ fn validate_resource(
             "required when auth is \"webhook_token\" (or set auth to \"bearer\" or \"password\")",
         ));
     }
-    let kind = aliases
-        .get(&spec.type_name)
-        .map_or(spec.type_name.as_str(), String::as_str);
     let source = spec.source;
-    let source = match kind {
-        "git" => {
+    let source = match Kind::of_type(&spec.type_name, aliases) {
+        Some(Kind::Git) => {
             let uri = source
                 .uri
                 .filter(|uri| !uri.trim().is_empty())
@@ -277,7 +252,7 @@ fn validate_resource(
                 tracks_tags: source.tag_filter.is_some() || source.tag_regex.is_some(),
             })
         }
-        "s3" => {
+        Some(Kind::S3) => {
             let bucket = source
                 .bucket
                 .ok_or_else(|| ConfigError::at(at("source.bucket"), "an s3 resource needs a bucket"))?;
@@ -297,12 +272,12 @@ fn validate_resource(
                 versioned_file: source.versioned_file,
             })
         }
-        "semver" => Source::Semver(SemverSource {
+        Some(Kind::Semver) => Source::Semver(SemverSource {
             driver: source.driver,
             bucket: source.bucket,
             key: source.key,
         }),
-        _ => Source::Other,
+        None => Source::Other,
     };
     Ok(Resource {
         pipeline: spec.pipeline,
@@ -314,16 +289,22 @@ fn validate_resource(
     })
 }
 
+/// A token is literal unless it holds a var. Concourse interpolates every `((...))` of a pipeline, so
+/// text with a var is never meant literally; the function resolves only a whole `((name))`.
 fn parse_token(path: &str, token: String) -> Result<WebhookToken, ConfigError> {
-    let trimmed = token.trim();
-    if trimmed.is_empty() {
+    if token.trim().is_empty() {
         return Err(ConfigError::at(path, "an empty token"));
     }
-    match trimmed.strip_prefix("((").and_then(|rest| rest.strip_suffix("))")) {
-        Some(name) if !name.trim().is_empty() => Ok(WebhookToken::Secret(name.trim().to_owned())),
-        Some(_) => Err(ConfigError::at(path, "an empty secret name in ((...))")),
-        None => Ok(WebhookToken::Literal(token)),
+    if let Some(name) = vars::whole(&token) {
+        return Ok(WebhookToken::Secret(name.to_owned()));
     }
+    if vars::any(&token) {
+        return Err(ConfigError::at(
+            path,
+            "holds a ((var)) but is not one whole ((name)), the only kind the function resolves (from its secrets)",
+        ));
+    }
+    Ok(WebhookToken::Literal(token))
 }
 
 fn non_empty(path: &str, value: &str) -> Result<(), ConfigError> {
@@ -440,5 +421,23 @@ mod tests {
         let config =
             parse(json!({"atc_url": "https://ci", "team": "main", "resources": [git("a"), git("b")]})).unwrap();
         assert_eq!(config.token_secret_names().collect::<Vec<_>>(), ["app", "app"]);
+    }
+
+    #[test]
+    fn a_token_is_literal_or_one_whole_var() {
+        let token = |token: &str| {
+            let resource = json!({"pipeline": "p", "resource": "r", "type": "git", "webhook_token": token,
+                                  "source": {"uri": "u"}});
+            parse(json!({"atc_url": "https://ci", "team": "main", "resources": [resource]}))
+                .map(|config| config.resources[0].webhook_token.clone())
+        };
+        assert_eq!(token(" (( app )) "), Ok(Some(WebhookToken::Secret("app".into()))));
+        assert_eq!(token(" s3cr3t "), Ok(Some(WebhookToken::Literal(" s3cr3t ".into()))));
+        // Concourse would interpolate these in the pipeline: never a literal, and no name to resolve.
+        for mixed in ["prefix-((app))", "((a))((b))", "(( ))"] {
+            let error = token(mixed).unwrap_err();
+            assert_eq!(error.path, "resources[0].webhook_token", "{mixed}: {error}");
+            assert!(error.message.contains("not one whole ((name))"), "{mixed}: {error}");
+        }
     }
 }

@@ -111,7 +111,7 @@ fn changed_fields(before: &ResourceEntry, after: &ResourceEntry) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::concourse_config::file::Auth;
+    use hookbox_concourse::AuthMode;
     use serde_json::json;
 
     fn entry(pipeline: &str, resource: &str, vars: Option<serde_json::Value>) -> ResourceEntry {
@@ -132,7 +132,7 @@ mod tests {
         ConfigFile {
             atc_url: "https://ci".into(),
             team: "main".into(),
-            auth: Auth::WebhookToken,
+            auth: AuthMode::WebhookToken,
             type_aliases: BTreeMap::new(),
             resources,
         }
@@ -145,7 +145,7 @@ mod tests {
         changed.webhook_token = None;
         let old = file(vec![entry("a", "repo", None), entry("a", "gone", None)]);
         let mut new = file(vec![changed, entry("a", "new", Some(json!({"env": "dev"})))]);
-        new.auth = Auth::Bearer;
+        new.auth = AuthMode::Bearer;
         let lines: Vec<String> = diff(&old, &new).iter().map(ToString::to_string).collect();
         assert_eq!(
             lines,

@@ -5,21 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use hookbox_concourse::{AuthMode, Kind};
 use serde::{Deserialize, Serialize};
-
-/// How the functions check resources without a `webhook_token` (the file's `auth`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Auth {
-    /// Every resource must have a webhook_token; resources without one are left out.
-    #[default]
-    #[value(name = "webhook_token")]
-    WebhookToken,
-    /// The function's bearer token (ConcourseToken) checks the others.
-    Bearer,
-    /// The function's username and password check the others.
-    Password,
-}
 
 /// The whole file. Field order is the order written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,9 +15,9 @@ pub struct ConfigFile {
     pub team: String,
     /// A hand-written file may leave it out, as the functions default it.
     #[serde(default)]
-    pub auth: Auth,
+    pub auth: AuthMode,
     #[serde(default)]
-    pub type_aliases: BTreeMap<String, String>,
+    pub type_aliases: BTreeMap<String, Kind>,
     #[serde(default)]
     pub resources: Vec<ResourceEntry>,
 }
@@ -130,7 +117,7 @@ mod tests {
         ConfigFile {
             atc_url: "https://ci".into(),
             team: "main".into(),
-            auth: Auth::WebhookToken,
+            auth: AuthMode::WebhookToken,
             type_aliases: BTreeMap::new(),
             resources,
         }
