@@ -1,8 +1,9 @@
 //! Concourse for the notifier functions: which resources of which pipelines an outside event concerns,
 //! and asking the ATC to check them now.
 //!
-//! - [`config`]: the pipeline configuration baked into a function (ATC, team, auth, resources),
-//!   validated with the JSON path of any bad field.
+//! - [`config`]: the pipeline configuration baked into a function (ATC, team, auth, resources): the
+//!   `concourse.json` model that the generator (`hookbox concourse-config`) writes and the functions
+//!   read ([`config::file`]), and its validation with the JSON path of any bad field.
 //! - [`kind`], [`auth`], [`vars`]: what the config and the generator both speak of: the resource kinds
 //!   matching knows, the ways a function authenticates, Concourse's `((var))` syntax.
 //! - [`repo_url`], [`pathspec`], [`push`], [`git`]: matching a GitHub push against git resources.

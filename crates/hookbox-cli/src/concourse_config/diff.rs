@@ -3,10 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::file::{ConfigFile, ResourceEntry, SourceFields};
-
-/// What identifies a resource: see [`ResourceEntry::key`].
-type ResourceKey = (String, String, String);
+use hookbox_concourse::config::{ConfigFile, ResourceEntry, ResourceKey, SourceFields};
 
 /// One difference between the file and the server.
 #[derive(Debug, Clone, PartialEq, Eq)]

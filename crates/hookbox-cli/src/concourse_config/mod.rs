@@ -2,12 +2,12 @@
 //! (`config/concourse.json`) from what the ATC says now, or checks that file against it.
 //!
 //! [`target`] finds the ATC and token (a `fly` target or flags), [`atc`] reads the team's pipelines
-//! and their configs, [`pipeline`] picks the resources the functions can match (pure), [`file`]
-//! writes the file deterministically, and [`diff`] compares an existing file with it.
+//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and [`diff`]
+//! compares an existing file with the generated one. The file itself is `hookbox_concourse`'s model
+//! ([`hookbox_concourse::config::file`]), so what is written is what the functions read.
 
 pub mod atc;
 pub mod diff;
-pub mod file;
 pub mod pipeline;
 pub mod target;
 
@@ -17,12 +17,12 @@ use std::time::Duration;
 
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use hookbox_concourse::config::ConfigFile;
 use hookbox_concourse::kind::UnknownKind;
 use hookbox_concourse::{AuthMode, ConcourseConfig, ConfigError, Kind};
 
 use self::atc::{Atc, AtcError};
 use self::diff::diff;
-use self::file::ConfigFile;
 use self::pipeline::{Rules, Verdict, select};
 use self::target::{TargetChoice, TargetError, Token};
 use crate::relay::duration::parse_duration;
@@ -114,7 +114,7 @@ pub enum Error {
     ParseExisting {
         path: PathBuf,
         #[source]
-        source: serde_json::Error,
+        source: ConfigError,
     },
     #[error("cannot write {path}: {source}")]
     Write {

@@ -13,11 +13,11 @@
 
 use std::collections::BTreeMap;
 
+use hookbox_concourse::config::{ResourceEntry, SourceFields};
 use hookbox_concourse::{AuthMode, Kind, vars};
 use serde::Deserialize;
 
 use super::atc::PipelineRef;
-use super::file::{ResourceEntry, SourceFields};
 
 /// A pipeline config as the ATC answers it; only what the generator reads.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -361,6 +361,41 @@ mod tests {
             verdict(without_token, AuthMode::Password),
             Verdict::Included { caution: None, .. }
         ));
+    }
+
+    #[test]
+    fn what_is_included_the_functions_accept() {
+        let resources = [
+            json!({"name": "repo", "type": "git", "webhook_token": "((repo))",
+                   "source": {"uri": "git@github.com:o/r.git", "branch": "main", "paths": ["src"], "ignore_paths": ["docs"]}}),
+            json!({"name": "tags", "type": "git", "webhook_token": " literal ", "source": {"uri": "u", "tag_regex": "v.*"}}),
+            json!({"name": "tarball", "type": "s3-iam", "source": {"bucket": "b", "regexp": "x-(.*).tgz"}}),
+            json!({"name": "latest", "type": "s3", "source": {"bucket": "b", "versioned_file": "f.tgz"}}),
+            json!({"name": "version", "type": "semver", "source": {"driver": "s3", "bucket": "v", "key": "k"}}),
+        ];
+        let rules = rules(AuthMode::Password);
+        let entries: Vec<ResourceEntry> = resources
+            .into_iter()
+            .map(|value| match select(&pipeline(), &resource(value), &rules) {
+                Verdict::Included { entry, .. } => *entry,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let file = hookbox_concourse::config::ConfigFile {
+            atc_url: "https://ci".into(),
+            team: "main".into(),
+            auth: rules.auth,
+            type_aliases: rules.aliases.clone(),
+            resources: entries,
+        };
+        let config = hookbox_concourse::ConcourseConfig::from_json(&file.render()).unwrap();
+        assert_eq!(config.resources.len(), 5);
+        assert!(
+            config
+                .resources
+                .iter()
+                .all(|resource| resource.source != hookbox_concourse::Source::Other)
+        );
     }
 
     #[test]

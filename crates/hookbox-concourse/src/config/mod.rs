@@ -1,16 +1,17 @@
 //! The pipeline configuration a notifier function is built with: which ATC and team, how it
 //! authenticates, and the resources it may check with the source fields that matching needs.
 //!
-//! The file is JSON (see `config/concourse.example.json`). It is baked into the function at build time
-//! and parsed by a test, so a bad file fails CI with the JSON path of the bad field
-//! (`resources[3].source.uri`) instead of failing a cold start. Secrets never belong in it: a
-//! `webhook_token` may be written as `((name))`, which the function resolves from its secrets at cold
-//! start.
+//! The file is JSON ([`file`]: the model the generator writes and this reads; see
+//! `config/concourse.example.json`). It is baked into the function at build time and parsed by a test,
+//! so a bad file fails CI with the JSON path of the bad field (`resources[3].source.uri`) instead of
+//! failing a cold start. Secrets never belong in it: a `webhook_token` may be written as `((name))`,
+//! which the function resolves from its secrets at cold start.
+
+pub mod file;
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
+pub use self::file::{ConfigFile, ResourceEntry, ResourceKey, SourceFields};
 use crate::{AuthMode, Kind, vars};
 
 /// A configuration error, with the JSON path of the offending field.
@@ -28,58 +29,6 @@ impl ConfigError {
             message: message.into(),
         }
     }
-}
-
-/// The file as written by the user (or the config generator).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    atc_url: String,
-    team: String,
-    #[serde(default)]
-    auth: AuthMode,
-    /// Custom resource type names mapped onto the kind they behave like (`"s3-iam": "s3"`).
-    #[serde(default)]
-    type_aliases: BTreeMap<String, Kind>,
-    #[serde(default)]
-    resources: Vec<ResourceSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResourceSpec {
-    pipeline: String,
-    /// The instance vars of an instanced pipeline.
-    #[serde(default)]
-    instance_vars: Option<serde_json::Map<String, serde_json::Value>>,
-    resource: String,
-    #[serde(rename = "type")]
-    type_name: String,
-    #[serde(default)]
-    webhook_token: Option<String>,
-    #[serde(default)]
-    source: SourceSpec,
-}
-
-/// The source fields that matching reads; other fields of a real source (keys, credentials) are
-/// ignored so that a generated config can carry the source as Concourse has it.
-#[derive(Debug, Default, Deserialize)]
-struct SourceSpec {
-    // git
-    uri: Option<String>,
-    branch: Option<String>,
-    #[serde(default)]
-    paths: Vec<String>,
-    #[serde(default)]
-    ignore_paths: Vec<String>,
-    tag_filter: Option<String>,
-    tag_regex: Option<String>,
-    // s3 and semver
-    bucket: Option<String>,
-    regexp: Option<String>,
-    versioned_file: Option<String>,
-    driver: Option<String>,
-    key: Option<String>,
 }
 
 /// A validated configuration.
@@ -169,13 +118,9 @@ impl ConcourseConfig {
         }
     }
 
-    /// Parses and validates a configuration file.
+    /// Parses ([`ConfigFile::parse`]) and validates a configuration file.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let deserializer = &mut serde_json::Deserializer::from_str(text);
-        let file: ConfigFile = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            ConfigError::at(path, error.into_inner().to_string())
-        })?;
+        let file = ConfigFile::parse(text)?;
         let atc_url = file.atc_url.trim().trim_end_matches('/').to_owned();
         if !(atc_url.starts_with("https://") || atc_url.starts_with("http://")) || atc_url.len() <= "https://".len() {
             return Err(ConfigError::at(
@@ -188,7 +133,7 @@ impl ConcourseConfig {
             .resources
             .into_iter()
             .enumerate()
-            .map(|(index, spec)| validate_resource(index, spec, &file.type_aliases, file.auth))
+            .map(|(index, entry)| validate_resource(index, entry, &file.type_aliases, file.auth))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             atc_url,
@@ -211,15 +156,15 @@ impl ConcourseConfig {
 
 fn validate_resource(
     index: usize,
-    spec: ResourceSpec,
+    entry: ResourceEntry,
     aliases: &BTreeMap<String, Kind>,
     auth: AuthMode,
 ) -> Result<Resource, ConfigError> {
     let at = |field: &str| format!("resources[{index}].{field}");
-    non_empty(&at("pipeline"), &spec.pipeline)?;
-    non_empty(&at("resource"), &spec.resource)?;
-    non_empty(&at("type"), &spec.type_name)?;
-    let webhook_token = match spec.webhook_token {
+    non_empty(&at("pipeline"), &entry.pipeline)?;
+    non_empty(&at("resource"), &entry.resource)?;
+    non_empty(&at("type"), &entry.type_name)?;
+    let webhook_token = match entry.webhook_token {
         None => None,
         Some(token) => Some(parse_token(&at("webhook_token"), token)?),
     };
@@ -229,8 +174,8 @@ fn validate_resource(
             "required when auth is \"webhook_token\" (or set auth to \"bearer\" or \"password\")",
         ));
     }
-    let source = spec.source;
-    let source = match Kind::of_type(&spec.type_name, aliases) {
+    let source = entry.source;
+    let source = match Kind::of_type(&entry.type_name, aliases) {
         Some(Kind::Git) => {
             let uri = source
                 .uri
@@ -280,10 +225,10 @@ fn validate_resource(
         None => Source::Other,
     };
     Ok(Resource {
-        pipeline: spec.pipeline,
-        instance_vars: spec.instance_vars.filter(|vars| !vars.is_empty()),
-        name: spec.resource,
-        type_name: spec.type_name,
+        pipeline: entry.pipeline,
+        instance_vars: entry.instance_vars.filter(|vars| !vars.is_empty()),
+        name: entry.resource,
+        type_name: entry.type_name,
         webhook_token,
         source,
     })
@@ -439,5 +384,100 @@ mod tests {
             assert_eq!(error.path, "resources[0].webhook_token", "{mixed}: {error}");
             assert!(error.message.contains("not one whole ((name))"), "{mixed}: {error}");
         }
+    }
+
+    #[test]
+    fn a_rendered_model_validates_into_the_same_resources() {
+        let entry = |resource: &str, type_name: &str, source: SourceFields| ResourceEntry {
+            pipeline: "app".into(),
+            instance_vars: None,
+            resource: resource.into(),
+            type_name: type_name.into(),
+            webhook_token: Some(format!("(({resource}))")),
+            source,
+        };
+        let file = ConfigFile {
+            atc_url: "https://ci.example.com".into(),
+            team: "main".into(),
+            auth: AuthMode::WebhookToken,
+            type_aliases: BTreeMap::from([("s3-iam".to_owned(), Kind::S3)]),
+            resources: vec![
+                entry(
+                    "repo",
+                    "git",
+                    SourceFields {
+                        uri: Some("https://github.com/o/r".into()),
+                        branch: Some("main".into()),
+                        paths: vec!["src".into()],
+                        tag_filter: Some("v*".into()),
+                        ..SourceFields::default()
+                    },
+                ),
+                entry(
+                    "tarball",
+                    "s3-iam",
+                    SourceFields {
+                        bucket: Some("b".into()),
+                        regexp: Some("x-(.*).tgz".into()),
+                        ..SourceFields::default()
+                    },
+                ),
+                entry(
+                    "version",
+                    "semver",
+                    SourceFields {
+                        bucket: Some("v".into()),
+                        key: Some("k".into()),
+                        ..SourceFields::default()
+                    },
+                ),
+            ],
+        };
+        let config = ConcourseConfig::from_json(&file.render()).unwrap();
+        assert_eq!(
+            (config.atc_url.as_str(), config.team.as_str()),
+            ("https://ci.example.com", "main")
+        );
+        assert_eq!(config.auth, file.auth);
+        let read: Vec<(&str, &str, Option<&WebhookToken>)> = config
+            .resources
+            .iter()
+            .map(|r| (r.name.as_str(), r.type_name.as_str(), r.webhook_token.as_ref()))
+            .collect();
+        let secret = |name: &str| WebhookToken::Secret(name.into());
+        assert_eq!(
+            read,
+            [
+                ("repo", "git", Some(&secret("repo"))),
+                ("tarball", "s3-iam", Some(&secret("tarball"))),
+                ("version", "semver", Some(&secret("version"))),
+            ]
+        );
+        assert_eq!(
+            config.resources[0].source,
+            Source::Git(GitSource {
+                uri: "https://github.com/o/r".into(),
+                branch: Some("main".into()),
+                paths: vec!["src".into()],
+                ignore_paths: Vec::new(),
+                tracks_tags: true,
+            })
+        );
+        assert_eq!(
+            config.resources[1].source,
+            Source::S3(S3Source {
+                bucket: "b".into(),
+                regexp: Some("x-(.*).tgz".into()),
+                versioned_file: None,
+            })
+        );
+        assert_eq!(
+            config.resources[2].source,
+            Source::Semver(SemverSource {
+                driver: None,
+                bucket: Some("v".into()),
+                key: Some("k".into()),
+            })
+        );
     }
 }
