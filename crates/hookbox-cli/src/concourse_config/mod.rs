@@ -2,9 +2,10 @@
 //! (`config/concourse.json`) from what the ATC says now, or checks that file against it.
 //!
 //! [`target`] finds the ATC and token (a `fly` target or flags), [`atc`] reads the team's pipelines
-//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and [`diff`]
-//! compares an existing file with the generated one. The file itself is `hookbox_concourse`'s model
-//! ([`hookbox_concourse::config::file`]), so what is written is what the functions read.
+//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and
+//! [`diff`](mod@diff) compares an existing file with the generated one. The file itself is
+//! `hookbox_concourse`'s model ([`hookbox_concourse::config::file`]), so what is written is what the
+//! functions read.
 
 pub mod atc;
 pub mod diff;

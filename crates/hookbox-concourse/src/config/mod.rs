@@ -1,7 +1,7 @@
 //! The pipeline configuration a notifier function is built with: which ATC and team, how it
 //! authenticates, and the resources it may check with the source fields that matching needs.
 //!
-//! The file is JSON ([`file`]: the model the generator writes and this reads; see
+//! The file is JSON ([`file`](mod@file): the model the generator writes and this reads; see
 //! `config/concourse.example.json`). It is baked into the function at build time and parsed by a test,
 //! so a bad file fails CI with the JSON path of the bad field (`resources[3].source.uri`) instead of
 //! failing a cold start. Secrets never belong in it: a `webhook_token` may be written as `((name))`,
