@@ -89,6 +89,17 @@ impl CheckError {
     }
 }
 
+/// Why the client could not be built: a fault of its configuration, found at cold start rather than at
+/// the first check.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The URL names no http(s) server; the check routes are paths below it.
+    #[error("the ATC URL {url:?} is not an http(s) URL: {reason}")]
+    BadAtcUrl { url: String, reason: String },
+    #[error("the HTTP client cannot be set up: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
 /// A successful check request: the ATC's status and the check (build) it created, when it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Triggered {
@@ -111,8 +122,15 @@ pub struct ConcourseClient {
 impl ConcourseClient {
     /// `timeout` bounds each check (every request it takes, connecting included), so that every
     /// check of an invocation ends well within the caller's patience.
-    pub fn new(atc_url: &str, team: &str, credentials: Credentials, timeout: Duration) -> Result<Self, CheckError> {
-        let atc_url = Url::parse(atc_url).map_err(|error| CheckError::Unreachable(error.to_string()))?;
+    pub fn new(atc_url: &str, team: &str, credentials: Credentials, timeout: Duration) -> Result<Self, ClientError> {
+        let bad_url = |reason: String| ClientError::BadAtcUrl {
+            url: atc_url.to_owned(),
+            reason,
+        };
+        let atc_url = Url::parse(atc_url).map_err(|error| bad_url(error.to_string()))?;
+        if !matches!(atc_url.scheme(), "http" | "https") {
+            return Err(bad_url(format!("the scheme is {:?}", atc_url.scheme())));
+        }
         // reqwest takes the process's default provider; an error only says one is installed already.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
@@ -120,7 +138,7 @@ impl ConcourseClient {
             .connect_timeout(timeout)
             .user_agent(concat!("hookbox/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|error| CheckError::Unreachable(error.without_url().to_string()))?;
+            .map_err(ClientError::Http)?;
         Ok(Self {
             http,
             atc_url,

@@ -65,9 +65,8 @@ impl S3Matcher {
                         .regexp
                         .as_deref()
                         .map(|pattern| {
-                            anchored(pattern).map_err(|message| ConfigError {
-                                path: format!("resources[{index}].source.regexp"),
-                                message,
+                            anchored(pattern).map_err(|error| {
+                                ConfigError::at(format!("resources[{index}].source.regexp"), error.to_string())
                             })
                         })
                         .transpose()?;
@@ -137,9 +136,14 @@ impl S3Matcher {
 /// The s3 resource's anchoring of its `regexp`: `"^" + pattern + "$"`, compiled. The pattern syntax
 /// is Go's RE2, which `regex_lite` shares for what s3 keys need (its `\d`, `\w`, `\s` are ASCII
 /// like Go's; it has no `\p{...}` classes).
-pub fn anchored(pattern: &str) -> Result<Regex, String> {
-    Regex::new(&format!("^{pattern}$")).map_err(|error| format!("not a regular expression: {error}"))
+pub fn anchored(pattern: &str) -> Result<Regex, InvalidRegexp> {
+    Regex::new(&format!("^{pattern}$")).map_err(InvalidRegexp)
 }
+
+/// A `regexp` that [`anchored`] cannot compile: not RE2, or a part of RE2 that `regex_lite` lacks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a regular expression: {0}")]
+pub struct InvalidRegexp(#[source] regex_lite::Error);
 
 /// An object key as S3 writes it into an event notification: URL-encoded the way HTML forms are, so
 /// `+` is a space and everything else non-ASCII or reserved is `%XX`. Keys are UTF-8; a key that is

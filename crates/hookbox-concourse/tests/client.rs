@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use hookbox_concourse::{CheckError, CheckTarget, ConcourseClient, Credentials};
+use hookbox_concourse::{CheckError, CheckTarget, ClientError, ConcourseClient, Credentials};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
 
 const TIMEOUT: Duration = Duration::from_millis(800);
@@ -133,4 +133,23 @@ async fn a_slow_failing_or_absent_atc_is_an_error_within_the_timeout() {
     let error = client.check(&checks[0]).await.unwrap_err();
     assert!(matches!(error, CheckError::Unreachable(_)), "{error}");
     assert!(!error.to_string().contains("webhook_token"), "{error}");
+}
+
+#[test]
+fn a_url_that_names_no_http_server_is_refused_when_the_client_is_built() {
+    for url in [
+        "not a url",
+        "https://bad host",
+        "mailto:ci@example.com",
+        "ftp://ci.example.com",
+    ] {
+        let error = ConcourseClient::new(url, "main", Credentials::None, TIMEOUT)
+            .err()
+            .unwrap_or_else(|| panic!("{url} was accepted"));
+        assert!(
+            matches!(&error, ClientError::BadAtcUrl { url: named, .. } if named == url),
+            "{error}"
+        );
+        assert!(error.to_string().contains("is not an http(s) URL"), "{error}");
+    }
 }

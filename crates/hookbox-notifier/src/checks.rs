@@ -63,8 +63,8 @@ impl Concourse {
         } else {
             &config.atc_url
         };
-        let client = ConcourseClient::new(atc_url, &config.team, credentials, timeout)
-            .map_err(|error| StartupError::AtcClient(error.to_string()))?;
+        let client =
+            ConcourseClient::new(atc_url, &config.team, credentials, timeout).map_err(StartupError::AtcClient)?;
         Ok(Self {
             config,
             webhook_tokens,
@@ -129,5 +129,26 @@ fn status_of(error: &CheckError) -> Option<u16> {
         CheckError::Status { status, .. } => Some(*status),
         CheckError::WrongWebhookToken | CheckError::Unauthorized => Some(401),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_atc_url_the_client_cannot_use_refuses_the_start() {
+        // The config checks only the scheme; the client finds the rest.
+        let config = ConcourseConfig::from_json(r#"{"atc_url": "https://bad host", "team": "main"}"#).unwrap();
+        let error = Concourse::new(config, &Secrets::default(), Duration::from_secs(1))
+            .err()
+            .expect("the start is refused");
+        assert!(matches!(error, StartupError::AtcClient(_)), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot build the ATC client: the ATC URL"),
+            "{error}"
+        );
     }
 }

@@ -45,7 +45,7 @@ pub enum StartupError {
         resource: String,
         name: String,
     },
-    /// Only a URL or a TLS setup the client cannot use: reaching the ATC is left to the checks.
+    /// Only a URL the client cannot use: reaching the ATC is left to the checks.
     #[error("cannot build the ATC client: {0}")]
-    AtcClient(String),
+    AtcClient(#[source] hookbox_concourse::ClientError),
 }

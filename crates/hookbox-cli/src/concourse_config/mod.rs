@@ -2,11 +2,13 @@
 //! (`config/concourse.json`) from what the ATC says now, or checks that file against it.
 //!
 //! [`target`] finds the ATC and token (a `fly` target or flags), [`atc`] reads the team's pipelines
-//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and [`file`]
-//! writes the file deterministically and compares it with an existing one.
+//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and
+//! [`diff`](mod@diff) compares an existing file with the generated one. The file itself is
+//! `hookbox_concourse`'s model ([`hookbox_concourse::config::file`]), so what is written is what the
+//! functions read.
 
 pub mod atc;
-pub mod file;
+pub mod diff;
 pub mod pipeline;
 pub mod target;
 
@@ -15,11 +17,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use hookbox_concourse::ConcourseConfig;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use hookbox_concourse::config::ConfigFile;
+use hookbox_concourse::kind::UnknownKind;
+use hookbox_concourse::{AuthMode, ConcourseConfig, ConfigError, Kind};
 
 use self::atc::{Atc, AtcError};
-use self::file::{Auth, ConfigFile, diff};
-use self::pipeline::{Kind, Rules, Verdict, select};
+use self::diff::diff;
+use self::pipeline::{Rules, Verdict, select};
 use self::target::{TargetChoice, TargetError, Token};
 use crate::duration::parse_duration;
 
@@ -58,8 +63,8 @@ pub struct ConcourseConfigArgs {
 
     /// How the functions check resources without a webhook_token: with webhook_token, such resources
     /// are left out (with a warning); bearer and password need the functions' Concourse credentials.
-    #[arg(long, value_enum, default_value = "webhook_token", env = "HOOKBOX_CONCOURSE_AUTH")]
-    pub auth: Auth,
+    #[arg(long, value_parser = auth_mode(), default_value = "webhook_token", env = "HOOKBOX_CONCOURSE_AUTH")]
+    pub auth: AuthMode,
 
     /// A custom resource type that behaves like git, s3 or semver, e.g. s3-iam=s3 (repeat the flag,
     /// or comma-separate). Written into the file's type_aliases.
@@ -110,7 +115,7 @@ pub enum Error {
     ParseExisting {
         path: PathBuf,
         #[source]
-        source: serde_json::Error,
+        source: ConfigError,
     },
     #[error("cannot write {path}: {source}")]
     Write {
@@ -120,7 +125,7 @@ pub enum Error {
     },
     /// A generator bug: what it made would fail the functions' build.
     #[error("the generated config does not pass the functions' validation ({0}); please report this")]
-    Invalid(#[from] hookbox_concourse::ConfigError),
+    Invalid(#[from] ConfigError),
 }
 
 /// What the pipelines gave, for the summary line.
@@ -202,11 +207,7 @@ impl ConcourseConfigArgs {
             atc_url,
             team,
             auth: self.auth,
-            type_aliases: self
-                .type_aliases
-                .iter()
-                .map(|(name, kind)| (name.clone(), kind.name().to_owned()))
-                .collect(),
+            type_aliases: rules.aliases,
             resources,
         };
         let text = generated.render();
@@ -313,20 +314,43 @@ fn summary(generated: &ConfigFile, tally: &Tally) -> String {
     line
 }
 
-fn parse_alias(text: &str) -> Result<(String, Kind), String> {
+/// `--auth`: an [`AuthMode`] by its name, each listed in the help with what it means for the generator.
+fn auth_mode() -> impl TypedValueParser<Value = AuthMode> {
+    let help = |mode| match mode {
+        AuthMode::WebhookToken => "Every resource must have a webhook_token; resources without one are left out",
+        AuthMode::Bearer => "The function's bearer token (ConcourseToken) checks the others",
+        AuthMode::Password => "The function's username and password check the others",
+    };
+    let values = AuthMode::ALL.map(|mode| PossibleValue::new(mode.name()).help(help(mode)));
+    PossibleValuesParser::new(values).try_map(|name| name.parse::<AuthMode>())
+}
+
+/// Why a `--type-alias` was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+enum AliasError {
+    #[error("{0:?} is not NAME=TYPE")]
+    NotAPair(String),
+    #[error("{0:?} has no type name")]
+    NoName(String),
+    /// The functions would apply the alias to the built-in type too, and match it as the other kind.
+    #[error("{0} is a built-in type; only custom types take an alias")]
+    BuiltIn(String),
+    #[error(transparent)]
+    UnknownKind(#[from] UnknownKind),
+}
+
+fn parse_alias(text: &str) -> Result<(String, Kind), AliasError> {
     let (name, kind) = text
         .split_once('=')
-        .ok_or_else(|| format!("{text:?} is not NAME=TYPE"))?;
+        .ok_or_else(|| AliasError::NotAPair(text.to_owned()))?;
     let name = name.trim();
     if name.is_empty() {
-        return Err(format!("{text:?} has no type name"));
+        return Err(AliasError::NoName(text.to_owned()));
     }
     if Kind::of(name).is_some() {
-        // The functions would apply the alias to the built-in type too, and match it as the other kind.
-        return Err(format!("{name} is a built-in type; only custom types take an alias"));
+        return Err(AliasError::BuiltIn(name.to_owned()));
     }
-    let kind = Kind::of(kind.trim()).ok_or_else(|| format!("{:?} is none of git, s3, semver", kind.trim()))?;
-    Ok((name.to_owned(), kind))
+    Ok((name.to_owned(), kind.trim().parse()?))
 }
 
 #[cfg(test)]
@@ -347,7 +371,7 @@ mod tests {
         let file = ConfigFile {
             atc_url: "https://ci".into(),
             team: "main".into(),
-            auth: Auth::WebhookToken,
+            auth: AuthMode::WebhookToken,
             type_aliases: BTreeMap::new(),
             resources: Vec::new(),
         };

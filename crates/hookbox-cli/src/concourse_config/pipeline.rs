@@ -13,10 +13,11 @@
 
 use std::collections::BTreeMap;
 
+use hookbox_concourse::config::{ResourceEntry, SourceFields};
+use hookbox_concourse::{AuthMode, Kind, vars};
 use serde::Deserialize;
 
 use super::atc::PipelineRef;
-use super::file::{Auth, ResourceEntry, SourceFields};
 
 /// A pipeline config as the ATC answers it; only what the generator reads.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -37,40 +38,12 @@ pub struct ResourceConfig {
     pub webhook_token: Option<String>,
 }
 
-/// The built-in kinds the functions match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    Git,
-    S3,
-    Semver,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Git => "git",
-            Self::S3 => "s3",
-            Self::Semver => "semver",
-        }
-    }
-
-    /// The kind of a built-in type name.
-    pub fn of(name: &str) -> Option<Self> {
-        match name {
-            "git" => Some(Self::Git),
-            "s3" => Some(Self::S3),
-            "semver" => Some(Self::Semver),
-            _ => None,
-        }
-    }
-}
-
 /// How resources are chosen.
 #[derive(Debug, Clone)]
 pub struct Rules {
     /// Custom type names that behave like a built-in kind.
     pub aliases: BTreeMap<String, Kind>,
-    pub auth: Auth,
+    pub auth: AuthMode,
 }
 
 /// What becomes of one resource.
@@ -91,7 +64,7 @@ pub enum Verdict {
 
 /// Decides about `resource` of `pipeline`.
 pub fn select(pipeline: &PipelineRef, resource: &ResourceConfig, rules: &Rules) -> Verdict {
-    let Some(kind) = Kind::of(&resource.type_name).or_else(|| rules.aliases.get(&resource.type_name).copied()) else {
+    let Some(kind) = Kind::of_type(&resource.type_name, &rules.aliases) else {
         return Verdict::OtherType(resource.type_name.clone());
     };
     let empty = serde_json::Map::new();
@@ -107,7 +80,7 @@ pub fn select(pipeline: &PipelineRef, resource: &ResourceConfig, rules: &Rules) 
         .map(str::trim)
         .filter(|token| !token.is_empty());
     let caution = match webhook_token {
-        None if rules.auth == Auth::WebhookToken => {
+        None if rules.auth == AuthMode::WebhookToken => {
             return Verdict::LeftOut(
                 "no webhook_token, and with --auth webhook_token the function could not check it \
                  (give it a webhook_token in the pipeline, or use --auth bearer or password)"
@@ -115,8 +88,8 @@ pub fn select(pipeline: &PipelineRef, resource: &ResourceConfig, rules: &Rules) 
             );
         }
         None => None,
-        Some(token) if whole_var(token) => None,
-        Some(token) if has_var(token) => {
+        Some(token) if vars::whole(token).is_some() => None,
+        Some(token) if vars::any(token) => {
             return Verdict::LeftOut(
                 "webhook_token mixes text and ((var)); the functions resolve only a whole ((name))".to_owned(),
             );
@@ -151,7 +124,7 @@ fn read_fields(kind: Kind, source: &serde_json::Map<String, serde_json::Value>) 
     let text = |name: &str| -> Result<Option<String>, Problem> {
         match source.get(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(value)) if has_var(value) => Err(unresolved(name)),
+            Some(serde_json::Value::String(value)) if vars::any(value) => Err(unresolved(name)),
             Some(serde_json::Value::String(value)) if value.trim().is_empty() => Ok(None),
             Some(serde_json::Value::String(value)) => Ok(Some(value.clone())),
             Some(_) => Err(Problem::LeftOut(format!("source.{name} is not a string"))),
@@ -163,14 +136,14 @@ fn read_fields(kind: Kind, source: &serde_json::Map<String, serde_json::Value>) 
             Some(serde_json::Value::Array(items)) => items
                 .iter()
                 .map(|item| match item {
-                    serde_json::Value::String(value) if has_var(value) => Err(unresolved(name)),
+                    serde_json::Value::String(value) if vars::any(value) => Err(unresolved(name)),
                     serde_json::Value::String(value) if !value.trim().is_empty() => Ok(value.clone()),
                     _ => Err(Problem::LeftOut(format!(
                         "source.{name} holds an empty or non-string pattern"
                     ))),
                 })
                 .collect(),
-            Some(serde_json::Value::String(value)) if has_var(value) => Err(unresolved(name)),
+            Some(serde_json::Value::String(value)) if vars::any(value) => Err(unresolved(name)),
             Some(_) => Err(Problem::LeftOut(format!("source.{name} is not a list of strings"))),
         }
     };
@@ -206,8 +179,8 @@ fn read_fields(kind: Kind, source: &serde_json::Map<String, serde_json::Value>) 
             }
             // A Go pattern the functions cannot read (say, a `\p{...}` class) leaves out this resource
             // only, instead of failing the whole file.
-            if let Some(Err(message)) = fields.regexp.as_deref().map(hookbox_concourse::s3::anchored) {
-                return Err(Problem::LeftOut(format!("source.regexp is {message}")));
+            if let Some(Err(error)) = fields.regexp.as_deref().map(hookbox_concourse::s3::anchored) {
+                return Err(Problem::LeftOut(format!("source.regexp is {error}")));
             }
             Ok(fields)
         }
@@ -241,18 +214,6 @@ fn unresolved(name: &str) -> Problem {
     ))
 }
 
-/// Whether `text` refers to a Concourse var anywhere.
-fn has_var(text: &str) -> bool {
-    text.find("((").is_some_and(|start| text[start..].contains("))"))
-}
-
-/// Whether `text` is exactly one `((name))`, which the functions resolve from their secrets.
-fn whole_var(text: &str) -> bool {
-    text.strip_prefix("((")
-        .and_then(|rest| rest.strip_suffix("))"))
-        .is_some_and(|name| !name.trim().is_empty() && !name.contains("((") && !name.contains("))"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,25 +231,25 @@ mod tests {
         serde_json::from_value(value).unwrap()
     }
 
-    fn rules(auth: Auth) -> Rules {
+    fn rules(auth: AuthMode) -> Rules {
         Rules {
             aliases: BTreeMap::from([("s3-iam".to_owned(), Kind::S3)]),
             auth,
         }
     }
 
-    fn verdict(value: serde_json::Value, auth: Auth) -> Verdict {
+    fn verdict(value: serde_json::Value, auth: AuthMode) -> Verdict {
         select(&pipeline(), &resource(value), &rules(auth))
     }
 
     fn included(value: serde_json::Value) -> ResourceEntry {
-        match verdict(value, Auth::Bearer) {
+        match verdict(value, AuthMode::Bearer) {
             Verdict::Included { entry, .. } => *entry,
             other => panic!("{other:?}"),
         }
     }
 
-    fn left_out(value: serde_json::Value, auth: Auth) -> String {
+    fn left_out(value: serde_json::Value, auth: AuthMode) -> String {
         match verdict(value, auth) {
             Verdict::LeftOut(reason) => reason,
             other => panic!("{other:?}"),
@@ -332,19 +293,19 @@ mod tests {
         assert_eq!(
             verdict(
                 json!({"name": "t", "type": "time", "source": {"interval": "1h"}}),
-                Auth::Bearer
+                AuthMode::Bearer
             ),
             Verdict::OtherType("time".into())
         );
         assert_eq!(
             verdict(
                 json!({"name": "t", "type": "git-fork", "source": {"uri": "u"}}),
-                Auth::Bearer
+                AuthMode::Bearer
             ),
             Verdict::OtherType("git-fork".into())
         );
         assert!(matches!(
-            verdict(json!({"name": "v", "type": "semver", "source": {"driver": "git", "uri": "u"}}), Auth::Bearer),
+            verdict(json!({"name": "v", "type": "semver", "source": {"driver": "git", "uri": "u"}}), AuthMode::Bearer),
             Verdict::Unmatchable(reason) if reason.contains("git driver")
         ));
     }
@@ -391,30 +352,59 @@ mod tests {
             ),
         ];
         for (value, expected) in cases {
-            let reason = left_out(value.clone(), Auth::Bearer);
+            let reason = left_out(value.clone(), AuthMode::Bearer);
             assert!(reason.contains(expected), "{value}: {reason}");
         }
         let without_token = json!({"name": "r", "type": "git", "source": {"uri": "u"}});
-        assert!(left_out(without_token.clone(), Auth::WebhookToken).contains("no webhook_token"));
+        assert!(left_out(without_token.clone(), AuthMode::WebhookToken).contains("no webhook_token"));
         assert!(matches!(
-            verdict(without_token, Auth::Password),
+            verdict(without_token, AuthMode::Password),
             Verdict::Included { caution: None, .. }
         ));
     }
 
     #[test]
+    fn what_is_included_the_functions_accept() {
+        let resources = [
+            json!({"name": "repo", "type": "git", "webhook_token": "((repo))",
+                   "source": {"uri": "git@github.com:o/r.git", "branch": "main", "paths": ["src"], "ignore_paths": ["docs"]}}),
+            json!({"name": "tags", "type": "git", "webhook_token": " literal ", "source": {"uri": "u", "tag_regex": "v.*"}}),
+            json!({"name": "tarball", "type": "s3-iam", "source": {"bucket": "b", "regexp": "x-(.*).tgz"}}),
+            json!({"name": "latest", "type": "s3", "source": {"bucket": "b", "versioned_file": "f.tgz"}}),
+            json!({"name": "version", "type": "semver", "source": {"driver": "s3", "bucket": "v", "key": "k"}}),
+        ];
+        let rules = rules(AuthMode::Password);
+        let entries: Vec<ResourceEntry> = resources
+            .into_iter()
+            .map(|value| match select(&pipeline(), &resource(value), &rules) {
+                Verdict::Included { entry, .. } => *entry,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let file = hookbox_concourse::config::ConfigFile {
+            atc_url: "https://ci".into(),
+            team: "main".into(),
+            auth: rules.auth,
+            type_aliases: rules.aliases.clone(),
+            resources: entries,
+        };
+        let config = hookbox_concourse::ConcourseConfig::from_json(&file.render()).unwrap();
+        assert_eq!(config.resources.len(), 5);
+        assert!(
+            config
+                .resources
+                .iter()
+                .all(|resource| resource.source != hookbox_concourse::Source::Other)
+        );
+    }
+
+    #[test]
     fn a_literal_token_is_copied_with_a_caution() {
         let value = json!({"name": "r", "type": "git", "webhook_token": "abc123", "source": {"uri": "u"}});
-        let Verdict::Included { entry, caution } = verdict(value, Auth::WebhookToken) else {
+        let Verdict::Included { entry, caution } = verdict(value, AuthMode::WebhookToken) else {
             panic!()
         };
         assert_eq!(entry.webhook_token.as_deref(), Some("abc123"));
         assert!(caution.unwrap().contains("literally"));
-    }
-
-    #[test]
-    fn var_detection() {
-        assert!(has_var("x((a))y") && has_var("((a))") && !has_var("((a") && !has_var("a))(("));
-        assert!(whole_var("((a))") && whole_var("((src:a.b))") && !whole_var("((a))((b))") && !whole_var("(())"));
     }
 }

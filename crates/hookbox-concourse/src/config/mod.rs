@@ -1,15 +1,18 @@
 //! The pipeline configuration a notifier function is built with: which ATC and team, how it
 //! authenticates, and the resources it may check with the source fields that matching needs.
 //!
-//! The file is JSON (see `config/concourse.example.json`). It is baked into the function at build time
-//! and parsed by a test, so a bad file fails CI with the JSON path of the bad field
-//! (`resources[3].source.uri`) instead of failing a cold start. Secrets never belong in it: a
-//! `webhook_token` may be written as `((name))`, which the function resolves from its secrets at cold
-//! start.
+//! The file is JSON ([`file`](mod@file): the model the generator writes and this reads; see
+//! `config/concourse.example.json`). It is baked into the function at build time and parsed by a test,
+//! so a bad file fails CI with the JSON path of the bad field (`resources[3].source.uri`) instead of
+//! failing a cold start. Secrets never belong in it: a `webhook_token` may be written as `((name))`,
+//! which the function resolves from its secrets at cold start.
+
+pub mod file;
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+pub use self::file::{ConfigFile, ResourceEntry, ResourceKey, SourceFields};
+use crate::{AuthMode, Kind, vars};
 
 /// A configuration error, with the JSON path of the offending field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,77 +23,12 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             message: message.into(),
         }
     }
-}
-
-/// How the function authenticates the check of a resource that has no `webhook_token`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthMode {
-    /// Every resource must have a `webhook_token`: no user credentials at all.
-    #[default]
-    WebhookToken,
-    /// A bearer token from the function's secrets, for the authenticated check route.
-    Bearer,
-    /// A username and password from the function's secrets, exchanged for a token (as `fly login`).
-    Password,
-}
-
-/// The file as written by the user (or the config generator).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    atc_url: String,
-    team: String,
-    #[serde(default)]
-    auth: AuthMode,
-    /// Custom resource type names mapped onto the built-in ones they behave like (`"s3-iam": "s3"`).
-    #[serde(default)]
-    type_aliases: BTreeMap<String, String>,
-    #[serde(default)]
-    resources: Vec<ResourceSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResourceSpec {
-    pipeline: String,
-    /// The instance vars of an instanced pipeline.
-    #[serde(default)]
-    instance_vars: Option<serde_json::Map<String, serde_json::Value>>,
-    resource: String,
-    #[serde(rename = "type")]
-    type_name: String,
-    #[serde(default)]
-    webhook_token: Option<String>,
-    #[serde(default)]
-    source: SourceSpec,
-}
-
-/// The source fields that matching reads; other fields of a real source (keys, credentials) are
-/// ignored so that a generated config can carry the source as Concourse has it.
-#[derive(Debug, Default, Deserialize)]
-struct SourceSpec {
-    // git
-    uri: Option<String>,
-    branch: Option<String>,
-    #[serde(default)]
-    paths: Vec<String>,
-    #[serde(default)]
-    ignore_paths: Vec<String>,
-    tag_filter: Option<String>,
-    tag_regex: Option<String>,
-    // s3 and semver
-    bucket: Option<String>,
-    regexp: Option<String>,
-    versioned_file: Option<String>,
-    driver: Option<String>,
-    key: Option<String>,
 }
 
 /// A validated configuration.
@@ -169,9 +107,6 @@ pub struct SemverSource {
     pub key: Option<String>,
 }
 
-/// The built-in types matching knows.
-const KNOWN_TYPES: &[&str] = &["git", "s3", "semver"];
-
 impl ConcourseConfig {
     /// The configuration of a function built without a file: it matches nothing, and says so.
     pub fn empty() -> Self {
@@ -183,13 +118,9 @@ impl ConcourseConfig {
         }
     }
 
-    /// Parses and validates a configuration file.
+    /// Parses ([`ConfigFile::parse`]) and validates a configuration file.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let deserializer = &mut serde_json::Deserializer::from_str(text);
-        let file: ConfigFile = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            ConfigError::at(path, error.into_inner().to_string())
-        })?;
+        let file = ConfigFile::parse(text)?;
         let atc_url = file.atc_url.trim().trim_end_matches('/').to_owned();
         if !(atc_url.starts_with("https://") || atc_url.starts_with("http://")) || atc_url.len() <= "https://".len() {
             return Err(ConfigError::at(
@@ -198,19 +129,11 @@ impl ConcourseConfig {
             ));
         }
         non_empty("team", &file.team)?;
-        for (alias, target) in &file.type_aliases {
-            if !KNOWN_TYPES.contains(&target.as_str()) {
-                return Err(ConfigError::at(
-                    format!("type_aliases.{alias}"),
-                    format!("{target:?} is none of {}", KNOWN_TYPES.join(", ")),
-                ));
-            }
-        }
         let resources = file
             .resources
             .into_iter()
             .enumerate()
-            .map(|(index, spec)| validate_resource(index, spec, &file.type_aliases, file.auth))
+            .map(|(index, entry)| validate_resource(index, entry, &file.type_aliases, file.auth))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             atc_url,
@@ -233,15 +156,15 @@ impl ConcourseConfig {
 
 fn validate_resource(
     index: usize,
-    spec: ResourceSpec,
-    aliases: &BTreeMap<String, String>,
+    entry: ResourceEntry,
+    aliases: &BTreeMap<String, Kind>,
     auth: AuthMode,
 ) -> Result<Resource, ConfigError> {
     let at = |field: &str| format!("resources[{index}].{field}");
-    non_empty(&at("pipeline"), &spec.pipeline)?;
-    non_empty(&at("resource"), &spec.resource)?;
-    non_empty(&at("type"), &spec.type_name)?;
-    let webhook_token = match spec.webhook_token {
+    non_empty(&at("pipeline"), &entry.pipeline)?;
+    non_empty(&at("resource"), &entry.resource)?;
+    non_empty(&at("type"), &entry.type_name)?;
+    let webhook_token = match entry.webhook_token {
         None => None,
         Some(token) => Some(parse_token(&at("webhook_token"), token)?),
     };
@@ -251,12 +174,9 @@ fn validate_resource(
             "required when auth is \"webhook_token\" (or set auth to \"bearer\" or \"password\")",
         ));
     }
-    let kind = aliases
-        .get(&spec.type_name)
-        .map_or(spec.type_name.as_str(), String::as_str);
-    let source = spec.source;
-    let source = match kind {
-        "git" => {
+    let source = entry.source;
+    let source = match Kind::of_type(&entry.type_name, aliases) {
+        Some(Kind::Git) => {
             let uri = source
                 .uri
                 .filter(|uri| !uri.trim().is_empty())
@@ -277,7 +197,7 @@ fn validate_resource(
                 tracks_tags: source.tag_filter.is_some() || source.tag_regex.is_some(),
             })
         }
-        "s3" => {
+        Some(Kind::S3) => {
             let bucket = source
                 .bucket
                 .ok_or_else(|| ConfigError::at(at("source.bucket"), "an s3 resource needs a bucket"))?;
@@ -288,7 +208,8 @@ fn validate_resource(
                 ));
             }
             if let Some(pattern) = &source.regexp {
-                crate::s3::anchored(pattern).map_err(|message| ConfigError::at(at("source.regexp"), message))?;
+                crate::s3::anchored(pattern)
+                    .map_err(|error| ConfigError::at(at("source.regexp"), error.to_string()))?;
             }
             Source::S3(S3Source {
                 bucket,
@@ -296,33 +217,39 @@ fn validate_resource(
                 versioned_file: source.versioned_file,
             })
         }
-        "semver" => Source::Semver(SemverSource {
+        Some(Kind::Semver) => Source::Semver(SemverSource {
             driver: source.driver,
             bucket: source.bucket,
             key: source.key,
         }),
-        _ => Source::Other,
+        None => Source::Other,
     };
     Ok(Resource {
-        pipeline: spec.pipeline,
-        instance_vars: spec.instance_vars.filter(|vars| !vars.is_empty()),
-        name: spec.resource,
-        type_name: spec.type_name,
+        pipeline: entry.pipeline,
+        instance_vars: entry.instance_vars.filter(|vars| !vars.is_empty()),
+        name: entry.resource,
+        type_name: entry.type_name,
         webhook_token,
         source,
     })
 }
 
+/// A token is literal unless it holds a var. Concourse interpolates every `((...))` of a pipeline, so
+/// text with a var is never meant literally; the function resolves only a whole `((name))`.
 fn parse_token(path: &str, token: String) -> Result<WebhookToken, ConfigError> {
-    let trimmed = token.trim();
-    if trimmed.is_empty() {
+    if token.trim().is_empty() {
         return Err(ConfigError::at(path, "an empty token"));
     }
-    match trimmed.strip_prefix("((").and_then(|rest| rest.strip_suffix("))")) {
-        Some(name) if !name.trim().is_empty() => Ok(WebhookToken::Secret(name.trim().to_owned())),
-        Some(_) => Err(ConfigError::at(path, "an empty secret name in ((...))")),
-        None => Ok(WebhookToken::Literal(token)),
+    if let Some(name) = vars::whole(&token) {
+        return Ok(WebhookToken::Secret(name.to_owned()));
     }
+    if vars::any(&token) {
+        return Err(ConfigError::at(
+            path,
+            "holds a ((var)) but is not one whole ((name)), the only kind the function resolves (from its secrets)",
+        ));
+    }
+    Ok(WebhookToken::Literal(token))
 }
 
 fn non_empty(path: &str, value: &str) -> Result<(), ConfigError> {
@@ -439,5 +366,118 @@ mod tests {
         let config =
             parse(json!({"atc_url": "https://ci", "team": "main", "resources": [git("a"), git("b")]})).unwrap();
         assert_eq!(config.token_secret_names().collect::<Vec<_>>(), ["app", "app"]);
+    }
+
+    #[test]
+    fn a_token_is_literal_or_one_whole_var() {
+        let token = |token: &str| {
+            let resource = json!({"pipeline": "p", "resource": "r", "type": "git", "webhook_token": token,
+                                  "source": {"uri": "u"}});
+            parse(json!({"atc_url": "https://ci", "team": "main", "resources": [resource]}))
+                .map(|config| config.resources[0].webhook_token.clone())
+        };
+        assert_eq!(token(" (( app )) "), Ok(Some(WebhookToken::Secret("app".into()))));
+        assert_eq!(token(" s3cr3t "), Ok(Some(WebhookToken::Literal(" s3cr3t ".into()))));
+        // Concourse would interpolate these in the pipeline: never a literal, and no name to resolve.
+        for mixed in ["prefix-((app))", "((a))((b))", "(( ))"] {
+            let error = token(mixed).unwrap_err();
+            assert_eq!(error.path, "resources[0].webhook_token", "{mixed}: {error}");
+            assert!(error.message.contains("not one whole ((name))"), "{mixed}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_rendered_model_validates_into_the_same_resources() {
+        let entry = |resource: &str, type_name: &str, source: SourceFields| ResourceEntry {
+            pipeline: "app".into(),
+            instance_vars: None,
+            resource: resource.into(),
+            type_name: type_name.into(),
+            webhook_token: Some(format!("(({resource}))")),
+            source,
+        };
+        let file = ConfigFile {
+            atc_url: "https://ci.example.com".into(),
+            team: "main".into(),
+            auth: AuthMode::WebhookToken,
+            type_aliases: BTreeMap::from([("s3-iam".to_owned(), Kind::S3)]),
+            resources: vec![
+                entry(
+                    "repo",
+                    "git",
+                    SourceFields {
+                        uri: Some("https://github.com/o/r".into()),
+                        branch: Some("main".into()),
+                        paths: vec!["src".into()],
+                        tag_filter: Some("v*".into()),
+                        ..SourceFields::default()
+                    },
+                ),
+                entry(
+                    "tarball",
+                    "s3-iam",
+                    SourceFields {
+                        bucket: Some("b".into()),
+                        regexp: Some("x-(.*).tgz".into()),
+                        ..SourceFields::default()
+                    },
+                ),
+                entry(
+                    "version",
+                    "semver",
+                    SourceFields {
+                        bucket: Some("v".into()),
+                        key: Some("k".into()),
+                        ..SourceFields::default()
+                    },
+                ),
+            ],
+        };
+        let config = ConcourseConfig::from_json(&file.render()).unwrap();
+        assert_eq!(
+            (config.atc_url.as_str(), config.team.as_str()),
+            ("https://ci.example.com", "main")
+        );
+        assert_eq!(config.auth, file.auth);
+        let read: Vec<(&str, &str, Option<&WebhookToken>)> = config
+            .resources
+            .iter()
+            .map(|r| (r.name.as_str(), r.type_name.as_str(), r.webhook_token.as_ref()))
+            .collect();
+        let secret = |name: &str| WebhookToken::Secret(name.into());
+        assert_eq!(
+            read,
+            [
+                ("repo", "git", Some(&secret("repo"))),
+                ("tarball", "s3-iam", Some(&secret("tarball"))),
+                ("version", "semver", Some(&secret("version"))),
+            ]
+        );
+        assert_eq!(
+            config.resources[0].source,
+            Source::Git(GitSource {
+                uri: "https://github.com/o/r".into(),
+                branch: Some("main".into()),
+                paths: vec!["src".into()],
+                ignore_paths: Vec::new(),
+                tracks_tags: true,
+            })
+        );
+        assert_eq!(
+            config.resources[1].source,
+            Source::S3(S3Source {
+                bucket: "b".into(),
+                regexp: Some("x-(.*).tgz".into()),
+                versioned_file: None,
+            })
+        );
+        assert_eq!(
+            config.resources[2].source,
+            Source::Semver(SemverSource {
+                driver: None,
+                bucket: Some("v".into()),
+                key: Some("k".into()),
+            })
+        );
     }
 }
