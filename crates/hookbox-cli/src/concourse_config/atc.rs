@@ -56,8 +56,12 @@ pub enum AtcError {
         expected: &'static str,
         message: String,
     },
+    #[error("{url:?} is not an ATC URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("the CA certificate is not PEM: {0}")]
+    BadCaCert(#[source] reqwest::Error),
     #[error("cannot set up the HTTP client: {0}")]
-    Client(String),
+    Client(#[source] reqwest::Error),
 }
 
 impl AtcError {
@@ -92,7 +96,10 @@ struct ConfigAnswer {
 impl Atc {
     /// `timeout` bounds every request, connecting included.
     pub fn new(target: Target, timeout: Duration) -> Result<Self, AtcError> {
-        let base = Url::parse(&target.url).map_err(|error| AtcError::Client(error.to_string()))?;
+        let base = Url::parse(&target.url).map_err(|error| AtcError::BadUrl {
+            url: target.url.clone(),
+            reason: error.to_string(),
+        })?;
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -101,13 +108,12 @@ impl Atc {
             .redirect(reqwest::redirect::Policy::none())
             .danger_accept_invalid_certs(target.insecure);
         if let Some(pem) = &target.ca_cert {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|error| AtcError::Client(format!("the CA certificate is not PEM: {error}")))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(AtcError::BadCaCert)?;
             for certificate in certificates {
                 builder = builder.add_root_certificate(certificate);
             }
         }
-        let http = builder.build().map_err(|error| AtcError::Client(error.to_string()))?;
+        let http = builder.build().map_err(AtcError::Client)?;
         Ok(Self { http, base, target })
     }
 

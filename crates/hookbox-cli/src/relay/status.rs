@@ -30,15 +30,20 @@ impl Default for DeliveredStatuses {
     }
 }
 
-impl FromStr for DeliveredStatuses {
-    type Err = String;
+/// An entry of `--delivered-status` that is neither a status nor a class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a status (100-599) or a class such as 2xx")]
+pub struct NotAStatus(String);
 
-    fn from_str(text: &str) -> Result<Self, String> {
+impl FromStr for DeliveredStatuses {
+    type Err = NotAStatus;
+
+    fn from_str(text: &str) -> Result<Self, NotAStatus> {
         let patterns = text
             .split(',')
             .map(str::trim)
             .map(|item| {
-                let bad = || format!("{item:?} is not a status (100-599) or a class such as 2xx");
+                let bad = || NotAStatus(item.to_owned());
                 let lower = item.to_ascii_lowercase();
                 if let Some(class) = lower.strip_suffix("xx") {
                     match class.parse::<u16>() {
@@ -94,7 +99,7 @@ mod tests {
     fn nonsense_is_refused_with_the_bad_item() {
         for bad in ["", "2x", "6xx", "0xx", "99", "600", "ok"] {
             let error = bad.parse::<DeliveredStatuses>().unwrap_err();
-            assert!(error.contains("is not a status"), "{bad}: {error}");
+            assert!(error.to_string().contains("is not a status"), "{bad}: {error}");
         }
     }
 }
