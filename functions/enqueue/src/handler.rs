@@ -103,6 +103,7 @@ impl Mailbox {
             headers: &request.headers,
             body: &request.body,
             path_token: path_token.as_ref(),
+            received_at: OffsetDateTime::now_utc().unix_timestamp(),
         };
         match route.rules.check(&parts, &self.settings.secrets) {
             Ok(accepted) => Ok((route, accepted)),
@@ -130,7 +131,7 @@ impl Mailbox {
             delivery.as_deref(),
             &accepted.attributes,
         );
-        if let Some(redaction) = &accepted.redaction {
+        for redaction in &accepted.redactions {
             redact(&mut request, redaction);
         }
         let (mut envelope, body) = request.into_envelope(id.to_owned(), now_rfc3339(), route.name.clone());

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hookbox_core::Envelope;
 use hookbox_core::envelope::BodySource;
+use hookbox_core::signature::{Algorithm, Encoding, HmacScheme, slack, standard_webhooks, stripe};
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
 use hookbox_testkit::moto::Moto;
@@ -711,4 +712,213 @@ async fn a_route_whose_secret_is_not_set_refuses_to_start() {
     let mut function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &env);
     assert!(function.exits_within(WAIT), "the function should exit at init");
     assert!(function.logs().contains("HOOKBOX_SECRET_GITHUB"), "{}", function.logs());
+}
+
+/// One route per sender type, each keyed with its own secret.
+fn senders() -> Value {
+    let route = |name: &str, signature: Value| json!({"name": name, "path": format!("/hooks/{name}"), "queues": ["mailbox"], "signature": signature});
+    json!({"routes": [
+        route("github", json!({"type": "github", "secret": "github"})),
+        route("gitlab", json!({"type": "gitlab", "secret": "gitlab"})),
+        route("gitea", json!({"type": "gitea", "secret": "gitea"})),
+        route("gogs", json!({"type": "gogs", "secret": "gogs"})),
+        route("bitbucket", json!({"type": "bitbucket", "secret": "bitbucket"})),
+        route("stripe", json!({"type": "stripe", "secret": "stripe"})),
+        route("slack", json!({"type": "slack", "secret": "slack"})),
+        route("standard", json!({"type": "standard-webhooks", "secret": "standard"})),
+        route("hmac", json!({"type": "hmac", "secret": "hmac", "header": "X-Signature", "algorithm": "sha512", "encoding": "base64"})),
+    ]})
+}
+
+const STANDARD_WEBHOOKS_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn senders_options() -> Options {
+    Options {
+        routes: Some(senders()),
+        env: vec![
+            ("HOOKBOX_SECRET_GITHUB", "github-secret".into()),
+            ("HOOKBOX_SECRET_GITLAB", "gitlab-token-value".into()),
+            ("HOOKBOX_SECRET_GITEA", "gitea-secret".into()),
+            ("HOOKBOX_SECRET_GOGS", "gogs-secret".into()),
+            ("HOOKBOX_SECRET_BITBUCKET", "bitbucket-secret".into()),
+            ("HOOKBOX_SECRET_STRIPE", r#"["whsec_old", "whsec_stripe"]"#.into()),
+            ("HOOKBOX_SECRET_SLACK", "slack-signing-secret".into()),
+            ("HOOKBOX_SECRET_STANDARD", STANDARD_WEBHOOKS_SECRET.into()),
+            ("HOOKBOX_SECRET_HMAC", "hmac-secret".into()),
+        ],
+        ..Options::default()
+    }
+}
+
+fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(since.as_secs()).unwrap()
+}
+
+/// Through the real binary: a delivery signed as `route`'s sender signs it (`sign` gives its headers
+/// for a body) is stored with 202; the same headers over a tampered body are refused with 401 and
+/// the rule `signature`, and nothing more is stored.
+async fn signed_is_stored_and_tampered_is_refused(route: &str, sign: impl Fn(&[u8]) -> Vec<(&'static str, String)>) {
+    let stack = Stack::start(senders_options()).await;
+    let path = format!("/hooks/{route}");
+    let body = format!(r#"{{"sender": "{route}", "amount": 100}}"#).into_bytes();
+    let headers = sign(&body);
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
+
+    let (status, answer, _) = stack.http(reqwest::Method::POST, &path, &headers, body.clone()).await;
+    assert_eq!(status, 202, "{route}: {answer}\n{}", stack.function.logs());
+    let stored = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
+    assert_eq!(stored.route, route);
+    assert_eq!(stack.body_of(&stored).await, body);
+
+    let tampered = String::from_utf8(body).unwrap().replace("100", "999").into_bytes();
+    let (status, answer, _) = stack.http(reqwest::Method::POST, &path, &headers, tampered).await;
+    assert_eq!(
+        (status, answer["rule"].as_str()),
+        (401, Some("signature")),
+        "{route}: {answer}"
+    );
+    stack.assert_queue_empty(&stack.mailbox_url).await;
+}
+
+#[tokio::test]
+async fn senders_github_signed_is_stored_and_tampered_is_refused() {
+    signed_is_stored_and_tampered_is_refused("github", |body| {
+        vec![(
+            "X-Hub-Signature-256",
+            HmacScheme::github_sha256().sign(b"github-secret", body),
+        )]
+    })
+    .await;
+}
+
+/// GitLab's token is the secret itself and signs nothing, so its "tampered" delivery is one with a
+/// wrong token: refused with 401 and the rule `signature`. The right token is checked and then
+/// taken out of the stored envelope, and never logged.
+#[tokio::test]
+async fn senders_gitlab_token_is_checked_and_not_stored() {
+    let stack = Stack::start(senders_options()).await;
+    let body = br#"{"object_kind": "push"}"#.to_vec();
+    let path = "/hooks/gitlab";
+    let event = ("X-Gitlab-Event", "Push Hook");
+    let right = [("X-Gitlab-Token", "gitlab-token-value"), event];
+    let (status, answer, _) = stack.http(reqwest::Method::POST, path, &right, body.clone()).await;
+    assert_eq!(status, 202, "{answer}");
+    let stored = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
+    assert!(
+        headers_named(&stored, "x-gitlab-token").is_empty(),
+        "{:?}",
+        stored.headers
+    );
+    assert_eq!(headers_named(&stored, "x-gitlab-event"), ["Push Hook"]);
+    assert_eq!(stack.body_of(&stored).await, br#"{"object_kind": "push"}"#);
+
+    let wrong = [("X-Gitlab-Token", "gitlab-token-guess"), event];
+    let (status, answer, _) = stack.http(reqwest::Method::POST, path, &wrong, body).await;
+    assert_eq!((status, answer["rule"].as_str()), (401, Some("signature")), "{answer}");
+    stack.assert_queue_empty(&stack.mailbox_url).await;
+    let logs = stack.function.logs();
+    assert!(!logs.contains("gitlab-token-value"), "the token reached the logs");
+}
+
+#[tokio::test]
+async fn senders_gitea_signed_is_stored_and_tampered_is_refused() {
+    signed_is_stored_and_tampered_is_refused("gitea", |body| {
+        vec![(
+            "X-Gitea-Signature",
+            HmacScheme::bare_hex_sha256().sign(b"gitea-secret", body),
+        )]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn senders_gogs_signed_is_stored_and_tampered_is_refused() {
+    signed_is_stored_and_tampered_is_refused("gogs", |body| {
+        vec![(
+            "X-Gogs-Signature",
+            HmacScheme::bare_hex_sha256().sign(b"gogs-secret", body),
+        )]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn senders_bitbucket_signed_is_stored_and_tampered_is_refused() {
+    signed_is_stored_and_tampered_is_refused("bitbucket", |body| {
+        vec![(
+            "X-Hub-Signature",
+            HmacScheme::github_sha256().sign(b"bitbucket-secret", body),
+        )]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn senders_stripe_signed_is_stored_and_tampered_is_refused() {
+    signed_is_stored_and_tampered_is_refused("stripe", |body| {
+        vec![("Stripe-Signature", stripe::sign(b"whsec_stripe", unix_now(), body))]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn senders_slack_signed_is_stored_and_tampered_is_refused() {
+    let now = unix_now();
+    signed_is_stored_and_tampered_is_refused("slack", |body| {
+        vec![
+            ("X-Slack-Signature", slack::sign(b"slack-signing-secret", now, body)),
+            ("X-Slack-Request-Timestamp", now.to_string()),
+        ]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn senders_standard_webhooks_signed_is_stored_and_tampered_is_refused() {
+    let now = unix_now();
+    let key = standard_webhooks::secret_key(STANDARD_WEBHOOKS_SECRET.as_bytes()).unwrap();
+    signed_is_stored_and_tampered_is_refused("standard", |body| {
+        vec![
+            ("webhook-id", "msg_hookbox_test".to_owned()),
+            ("webhook-timestamp", now.to_string()),
+            (
+                "webhook-signature",
+                standard_webhooks::sign(&key, "msg_hookbox_test", now, body),
+            ),
+        ]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn senders_generic_hmac_sha512_signed_is_stored_and_tampered_is_refused() {
+    let scheme = HmacScheme {
+        algorithm: Algorithm::Sha512,
+        encoding: Encoding::Base64,
+        prefix: String::new(),
+    };
+    signed_is_stored_and_tampered_is_refused("hmac", |body| vec![("X-Signature", scheme.sign(b"hmac-secret", body))])
+        .await;
+}
+
+/// A genuine Stripe delivery signed ten minutes ago is a replay: 401, the rule named, nothing stored.
+#[tokio::test]
+async fn senders_a_stale_stripe_delivery_is_refused_as_too_old() {
+    let stack = Stack::start(senders_options()).await;
+    let body = br#"{"id": "evt_1"}"#.to_vec();
+    let signature = stripe::sign(b"whsec_stripe", unix_now() - 600, &body);
+    let (status, answer, _) = stack
+        .http(
+            reqwest::Method::POST,
+            "/hooks/stripe",
+            &[("Stripe-Signature", &signature)],
+            body,
+        )
+        .await;
+    assert_eq!((status, answer["rule"].as_str()), (401, Some("signature")), "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("too old"), "{answer}");
+    stack.assert_queue_empty(&stack.mailbox_url).await;
 }

@@ -3,6 +3,8 @@
 //! configured resources and check every matching resource concurrently, answering with each check's
 //! outcome.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use hookbox_concourse::{GitMatcher, MatchReason, PushEvent};
 use hookbox_core::Headers;
 use hookbox_core::http::{PayloadError, json_payload};
@@ -54,7 +56,7 @@ impl HttpHandler for Notifier {
         }
         if let Err(error) = self
             .signature
-            .verify(&self.webhook_secrets, &request.body, &request.headers)
+            .verify(&self.webhook_secrets, &request.body, &request.headers, unix_now())
         {
             tracing::warn!(request_id, %error, "delivery refused: bad signature");
             return Reply::error(401, error.to_string(), request_id);
@@ -160,6 +162,14 @@ pub fn event_name(headers: &Headers) -> Result<&str, DeliveryError> {
         .map(str::trim)
         .filter(|event| !event.is_empty())
         .ok_or(DeliveryError::MissingEvent)
+}
+
+/// The clock the signature is checked against, in unix seconds (GitHub's signature has no timestamp,
+/// but the scheme's interface takes the receiver's clock).
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ pub fn validation(c: &mut Criterion) {
         headers: &headers,
         body: &body,
         path_token: token.as_ref(),
+        received_at: 1_700_000_000,
     };
     assert!(route.rules.check(&parts, &secrets).is_ok());
     c.bench_function("validate 25 KB GitHub push, every rule kind", |b| {

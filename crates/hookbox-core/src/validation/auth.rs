@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::routes::RoutesError;
-use crate::signature::{Algorithm, Encoding, SignatureScheme};
+use crate::signature::{Algorithm, Encoding, SignatureScheme, Tolerance};
 
 /// `"token": {"in": "query", "name": "token", "secret": "jenkins", "store": true}`
 #[derive(Debug, Deserialize)]
@@ -29,7 +29,8 @@ enum TokenPlaceSpec {
 }
 
 /// `"signature": {"type": "github", "secret": "github"}`, or a generic `hmac` with its header,
-/// algorithm, encoding and prefix.
+/// algorithm, encoding and prefix. `allow_sha1` is for GitHub and Bitbucket, `tolerance_seconds` for
+/// the timestamped schemes, `store` for GitLab (whose header is the secret itself).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignatureSpec {
@@ -38,6 +39,10 @@ pub(crate) struct SignatureSpec {
     secret: String,
     #[serde(default)]
     allow_sha1: bool,
+    #[serde(default)]
+    tolerance_seconds: Option<u64>,
+    #[serde(default)]
+    store: bool,
     #[serde(default)]
     header: Option<String>,
     #[serde(default)]
@@ -49,19 +54,30 @@ pub(crate) struct SignatureSpec {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 enum SignatureKind {
     Github,
     Gitlab,
     Gitea,
+    Gogs,
     Bitbucket,
+    Stripe,
+    Slack,
+    StandardWebhooks,
     Hmac,
+}
+
+impl SignatureKind {
+    fn is_timestamped(self) -> bool {
+        matches!(self, Self::Stripe | Self::Slack | Self::StandardWebhooks)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum AlgorithmSpec {
     Sha256,
+    Sha512,
     Sha1,
 }
 
@@ -95,6 +111,9 @@ pub struct TokenRule {
 pub struct SignatureRule {
     pub scheme: SignatureScheme,
     pub secret: String,
+    /// Keep a header that carries the secret itself (GitLab's token) in the envelope; dropped
+    /// otherwise, like a token.
+    pub store: bool,
 }
 
 impl TokenSpec {
@@ -141,23 +160,50 @@ impl SignatureSpec {
                 "header, algorithm, encoding and prefix are for \"hmac\" signatures only",
             ));
         }
-        if self.allow_sha1 && !matches!(self.kind, SignatureKind::Github) {
+        if self.allow_sha1 && !matches!(self.kind, SignatureKind::Github | SignatureKind::Bitbucket) {
             return Err(RoutesError::at(
                 "allow_sha1",
-                "only GitHub has a legacy SHA-1 signature",
+                "only GitHub and Bitbucket have a legacy SHA-1 signature",
             ));
         }
+        if self.store && !matches!(self.kind, SignatureKind::Gitlab) {
+            return Err(RoutesError::at(
+                "store",
+                "only \"gitlab\" sends the secret itself, which \"store\" keeps in the envelope",
+            ));
+        }
+        let tolerance = match self.tolerance_seconds {
+            Some(_) if !self.kind.is_timestamped() => {
+                return Err(RoutesError::at(
+                    "tolerance_seconds",
+                    "only \"stripe\", \"slack\" and \"standard-webhooks\" signatures carry a timestamp",
+                ));
+            }
+            Some(0) => {
+                return Err(RoutesError::at(
+                    "tolerance_seconds",
+                    "must be at least 1: no delivery arrives in the second it was signed",
+                ));
+            }
+            Some(seconds) => Tolerance::seconds(seconds),
+            None => Tolerance::DEFAULT,
+        };
         let scheme = match self.kind {
             SignatureKind::Github => SignatureScheme::github(self.allow_sha1),
             SignatureKind::Gitea => SignatureScheme::gitea(),
-            SignatureKind::Bitbucket => SignatureScheme::bitbucket(),
+            SignatureKind::Gogs => SignatureScheme::gogs(),
+            SignatureKind::Bitbucket => SignatureScheme::bitbucket(self.allow_sha1),
             SignatureKind::Gitlab => SignatureScheme::gitlab(),
+            SignatureKind::Stripe => SignatureScheme::Stripe { tolerance },
+            SignatureKind::Slack => SignatureScheme::Slack { tolerance },
+            SignatureKind::StandardWebhooks => SignatureScheme::StandardWebhooks { tolerance },
             SignatureKind::Hmac => {
                 let header = self.header.filter(|header| !header.is_empty()).ok_or_else(|| {
                     RoutesError::at("header", "an \"hmac\" signature needs the header that carries it")
                 })?;
                 let algorithm = match self.algorithm.unwrap_or(AlgorithmSpec::Sha256) {
                     AlgorithmSpec::Sha256 => Algorithm::Sha256,
+                    AlgorithmSpec::Sha512 => Algorithm::Sha512,
                     AlgorithmSpec::Sha1 => Algorithm::Sha1,
                 };
                 let encoding = match self.encoding.unwrap_or(EncodingSpec::Hex) {
@@ -170,6 +216,7 @@ impl SignatureSpec {
         Ok(SignatureRule {
             scheme,
             secret: self.secret,
+            store: self.store,
         })
     }
 }

@@ -42,6 +42,8 @@ pub struct RequestParts<'a> {
     pub body: &'a [u8],
     /// Where the route path's `{token}` segment is in `path`.
     pub path_token: Option<&'a TokenSpan>,
+    /// When the request arrived, in unix seconds: the clock timestamped signatures are judged by.
+    pub received_at: i64,
 }
 
 impl RequestParts<'_> {
@@ -115,7 +117,7 @@ fn reject(status: u16, rule: impl Into<String>, message: impl Into<String>) -> R
     }
 }
 
-/// What a token that must not be stored leaves behind.
+/// What a token (or a header carrying a secret) that must not be stored leaves behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redaction {
     /// Drop these query parameters.
@@ -129,7 +131,9 @@ pub enum Redaction {
 /// The outcome for an accepted request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Accepted {
-    pub redaction: Option<Redaction>,
+    /// What to take out before storing: the route's token and a header that carries the signature
+    /// secret itself (GitLab's), unless the route stores them.
+    pub redactions: Vec<Redaction>,
     /// Custom message attributes, in name order; empty values are left out.
     pub attributes: Vec<(String, String)>,
     pub message_group: Option<String>,
@@ -271,12 +275,20 @@ impl Rules {
     /// Runs the checks in their documented order.
     pub fn check(&self, request: &RequestParts<'_>, secrets: &Secrets) -> Result<Accepted, Rejection> {
         self.check_content_type(request)?;
-        let redaction = self.check_token(request, secrets)?;
+        let mut redactions: Vec<Redaction> = self.check_token(request, secrets)?.into_iter().collect();
         if let Some(signature) = &self.signature {
             signature
                 .scheme
-                .verify(secrets.values(&signature.secret), request.body, request.headers)
+                .verify(
+                    secrets.values(&signature.secret),
+                    request.body,
+                    request.headers,
+                    request.received_at,
+                )
                 .map_err(|error| reject(401, "signature", error.to_string()))?;
+            if let Some(header) = signature.scheme.secret_header().filter(|_| !signature.store) {
+                redactions.push(Redaction::Header(header.to_owned()));
+            }
         }
         for (name, regex) in &self.headers {
             let values = request
@@ -323,7 +335,7 @@ impl Rules {
             json: json.as_ref(),
         };
         Ok(Accepted {
-            redaction,
+            redactions,
             attributes: self
                 .attributes
                 .iter()

@@ -5,9 +5,13 @@ use serde_json::json;
 
 use super::*;
 use crate::routes::{RouteMatch, Routes};
-use crate::signature::HmacScheme;
+use crate::signature::{HmacScheme, slack, standard_webhooks, stripe};
 
 const SECRET: &str = "It's a Secret to Everybody";
+/// The receiver's clock in every test here (unix seconds).
+const NOW: i64 = 1_700_000_000;
+/// A Standard Webhooks secret: `whsec_` and the base64 of the key "standard-webhooks-key".
+const STANDARD_WEBHOOKS_SECRET: &str = "whsec_c3RhbmRhcmQtd2ViaG9va3Mta2V5";
 
 /// A request as a test writes it.
 #[derive(Clone)]
@@ -54,6 +58,9 @@ fn secrets() -> Secrets {
     secrets.insert("github", vec![SECRET.to_owned()]);
     secrets.insert("jenkins", vec!["old-token".to_owned(), "new-token".to_owned()]);
     secrets.insert("gitlab", vec!["gl-secret".to_owned()]);
+    secrets.insert("stripe", vec!["whsec_old".to_owned(), "whsec_stripe".to_owned()]);
+    secrets.insert("slack", vec!["slack-signing-secret".to_owned()]);
+    secrets.insert("standard", vec![STANDARD_WEBHOOKS_SECRET.to_owned()]);
     secrets
 }
 
@@ -77,6 +84,7 @@ fn run(path: &str, rules: serde_json::Value, request: &Req) -> Result<Accepted, 
         headers: &request.headers,
         body: &request.body,
         path_token: token.as_ref(),
+        received_at: NOW,
     };
     route.rules.check(&parts, &secrets())
 }
@@ -128,21 +136,49 @@ fn tokens_in_each_place() {
 fn tokens_are_redacted_unless_the_route_stores_them() {
     let query = json!({"token": {"in": "query", "name": "token", "secret": "jenkins"}});
     let accepted = run("/h", query, &req("/h").query("token", "new-token")).unwrap();
-    assert_eq!(accepted.redaction, Some(Redaction::Query("token".into())));
+    assert_eq!(accepted.redactions, vec![Redaction::Query("token".into())]);
 
     let stored = json!({"token": {"in": "query", "name": "token", "secret": "jenkins", "store": true}});
     assert_eq!(
         run("/h", stored, &req("/h").query("token", "new-token"))
             .unwrap()
-            .redaction,
-        None
+            .redactions,
+        vec![]
     );
 
     let path = json!({"token": {"in": "path", "secret": "jenkins"}});
     assert_eq!(
-        run("/h/{token}/x", path, &req("/h/new-token/x")).unwrap().redaction,
-        Some(Redaction::Path(3..12))
+        run("/h/{token}/x", path, &req("/h/new-token/x")).unwrap().redactions,
+        vec![Redaction::Path(3..12)]
     );
+}
+
+#[test]
+fn gitlabs_token_is_redacted_like_a_token_unless_the_signature_stores_it() {
+    let gitlab = json!({"signature": {"type": "gitlab", "secret": "gitlab"}});
+    let request = req("/h").header("X-Gitlab-Token", "gl-secret");
+    assert_eq!(
+        run("/h", gitlab, &request).unwrap().redactions,
+        vec![Redaction::Header("x-gitlab-token".into())]
+    );
+    let stored = json!({"signature": {"type": "gitlab", "secret": "gitlab", "store": true}});
+    assert_eq!(run("/h", stored, &request).unwrap().redactions, vec![]);
+
+    let both = json!({
+        "token": {"in": "query", "name": "token", "secret": "jenkins"},
+        "signature": {"type": "gitlab", "secret": "gitlab"}
+    });
+    let request = request.query("token", "new-token");
+    assert_eq!(
+        run("/h", both, &request).unwrap().redactions,
+        vec![
+            Redaction::Query("token".into()),
+            Redaction::Header("x-gitlab-token".into())
+        ]
+    );
+    let github = json!({"signature": {"type": "github", "secret": "github"}});
+    let signed = req("/h").body("{}").github_signed(SECRET);
+    assert_eq!(run("/h", github, &signed).unwrap().redactions, vec![]);
 }
 
 #[test]
@@ -153,6 +189,13 @@ fn signatures_of_each_sender() {
     let gitea = json!({"signature": {"type": "gitea", "secret": "github"}});
     let bitbucket = json!({"signature": {"type": "bitbucket", "secret": "github"}});
     let generic = json!({"signature": {"type": "hmac", "secret": "github", "header": "X-Signature", "encoding": "base64", "prefix": "v1,"}});
+    let gogs = json!({"signature": {"type": "gogs", "secret": "github"}});
+    let bitbucket_sha1 = json!({"signature": {"type": "bitbucket", "secret": "github", "allow_sha1": true}});
+    let sha512 =
+        json!({"signature": {"type": "hmac", "secret": "github", "header": "X-Signature", "algorithm": "sha512"}});
+    let stripe = json!({"signature": {"type": "stripe", "secret": "stripe"}});
+    let slack = json!({"signature": {"type": "slack", "secret": "slack"}});
+    let standard = json!({"signature": {"type": "standard-webhooks", "secret": "standard"}});
     let body = br#"{"zen": "Keep it logically awesome."}"#;
     let sha256_hex = |prefix: &str| {
         HmacScheme {
@@ -168,7 +211,23 @@ fn signatures_of_each_sender() {
         prefix: "v1,".into(),
     }
     .sign(SECRET.as_bytes(), body);
+    let sha512_hex = HmacScheme {
+        algorithm: crate::signature::Algorithm::Sha512,
+        ..HmacScheme::bare_hex_sha256()
+    }
+    .sign(SECRET.as_bytes(), body);
     let with = |name: &str, value: &str| req("/h").body(body).header(name, value);
+    let stripe_signed = |secret: &str, at: i64| with("Stripe-Signature", &stripe::sign(secret.as_bytes(), at, body));
+    let slack_signed = |secret: &str, at: i64| {
+        with("X-Slack-Signature", &slack::sign(secret.as_bytes(), at, body))
+            .header("X-Slack-Request-Timestamp", &at.to_string())
+    };
+    let standard_signed = |secret: &str, at: i64| {
+        let key = standard_webhooks::secret_key(secret.as_bytes()).unwrap();
+        with("webhook-id", "msg_1")
+            .header("webhook-timestamp", &at.to_string())
+            .header("webhook-signature", &standard_webhooks::sign(&key, "msg_1", at, body))
+    };
     let cases = vec![
         (&github, req("/h").body(body).github_signed(SECRET), true),
         (&github, req("/h").body(body).github_signed("wrong secret"), false),
@@ -183,6 +242,24 @@ fn signatures_of_each_sender() {
         (&bitbucket, with("x-hub-signature", &sha256_hex("sha256=")), true),
         (&generic, with("x-signature", &base64), true),
         (&generic, with("x-signature", &sha256_hex("v1,")), false),
+        (&github, with("x-hub-signature", &sha256_hex("sha256=")), true),
+        (&github, with("x-hub-signature-256", &sha256_hex("")), false),
+        (&gogs, with("x-gogs-signature", &sha256_hex("")), true),
+        (&gogs, with("x-gitea-signature", &sha256_hex("")), false),
+        (&bitbucket, with("x-hub-signature", &sha1), false),
+        (&bitbucket_sha1, with("x-hub-signature", &sha1), true),
+        (&sha512, with("x-signature", &sha512_hex), true),
+        (&sha512, with("x-signature", &sha256_hex("")), false),
+        (&stripe, stripe_signed("whsec_stripe", NOW - 10), true),
+        (&stripe, stripe_signed("whsec_old", NOW), true),
+        (&stripe, stripe_signed("whsec_other", NOW), false),
+        (&stripe, stripe_signed("whsec_stripe", NOW - 301), false),
+        (&slack, slack_signed("slack-signing-secret", NOW + 10), true),
+        (&slack, slack_signed("other", NOW), false),
+        (&slack, slack_signed("slack-signing-secret", NOW - 301), false),
+        (&standard, standard_signed(STANDARD_WEBHOOKS_SECRET, NOW), true),
+        (&standard, standard_signed("whsec_b3RoZXI=", NOW), false),
+        (&standard, standard_signed(STANDARD_WEBHOOKS_SECRET, NOW + 301), false),
     ];
     for (rules, request, ok) in cases {
         let outcome = run("/h", rules.clone(), &request);
@@ -196,6 +273,79 @@ fn signatures_of_each_sender() {
                 request.headers
             );
         }
+    }
+}
+
+#[test]
+fn a_stale_delivery_is_refused_with_the_tolerance_named_and_the_route_may_widen_it() {
+    let body = b"{}";
+    let at = NOW - 600;
+    let request = req("/h")
+        .body(body)
+        .header("Stripe-Signature", &stripe::sign(b"whsec_stripe", at, body));
+    let strict = json!({"signature": {"type": "stripe", "secret": "stripe"}});
+    let rejection = run("/h", strict, &request).expect_err("ten minutes is too old");
+    assert_eq!((rejection.status, rejection.rule.as_str()), (401, "signature"));
+    assert!(
+        rejection.message.contains("too old") && rejection.message.contains("300 seconds"),
+        "{rejection}"
+    );
+    assert!(!rejection.message.contains("whsec_"), "{rejection}");
+    let lenient = json!({"signature": {"type": "stripe", "secret": "stripe", "tolerance_seconds": 900}});
+    assert!(run("/h", lenient, &request).is_ok());
+
+    let future = req("/h")
+        .body(body)
+        .header(
+            "X-Slack-Signature",
+            &slack::sign(b"slack-signing-secret", NOW + 600, body),
+        )
+        .header("X-Slack-Request-Timestamp", &(NOW + 600).to_string());
+    let slack = json!({"signature": {"type": "slack", "secret": "slack"}});
+    let rejection = run("/h", slack, &future).expect_err("ten minutes ahead is too far");
+    assert!(rejection.message.contains("too far in the future"), "{rejection}");
+}
+
+#[test]
+fn signature_fields_belong_to_their_senders() {
+    let refused = |signature: serde_json::Value| {
+        let route = json!({"routes": [{"name": "r", "path": "/h", "queues": ["q"], "signature": signature}]});
+        Routes::from_json(&route.to_string())
+            .expect_err("should be refused")
+            .to_string()
+    };
+    for (signature, field) in [
+        (
+            json!({"type": "gitea", "secret": "s", "allow_sha1": true}),
+            "allow_sha1",
+        ),
+        (json!({"type": "github", "secret": "s", "store": true}), "store"),
+        (
+            json!({"type": "github", "secret": "s", "tolerance_seconds": 60}),
+            "tolerance_seconds",
+        ),
+        (
+            json!({"type": "stripe", "secret": "s", "tolerance_seconds": 0}),
+            "tolerance_seconds",
+        ),
+        (json!({"type": "slack", "secret": "s", "header": "x-other"}), "type"),
+        (json!({"type": "standard_webhooks", "secret": "s"}), "type"),
+    ] {
+        let error = refused(signature.clone());
+        assert!(error.contains(&format!("signature.{field}")), "{signature}: {error}");
+    }
+    for kind in [
+        "github",
+        "gitlab",
+        "gitea",
+        "gogs",
+        "bitbucket",
+        "stripe",
+        "slack",
+        "standard-webhooks",
+    ] {
+        let route = json!({"routes": [{"name": "r", "path": "/h", "queues": ["q"], "signature": {"type": kind, "secret": "s"}}]});
+        assert!(Routes::from_json(&route.to_string()).is_ok(), "{kind}");
     }
 }
 
