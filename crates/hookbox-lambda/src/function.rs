@@ -10,7 +10,9 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::gateway::{GatewayEvent, GatewayResponse, IncomingRequest, Reply};
+use serde_json::value::RawValue;
+
+use crate::gateway::{EventError, Gateway, GatewayEvent, GatewayResponse, IncomingRequest, MalformedEvent, Reply};
 
 /// A Lambda function after its cold start: what it does with one invocation.
 pub trait Function {
@@ -50,27 +52,38 @@ pub trait HttpHandler {
     fn handle(&self, request: IncomingRequest, invocation_id: &str) -> impl Future<Output = Reply>;
 }
 
-/// An [`HttpHandler`] as a Lambda [`Function`]: the event read into a request (one that cannot be read
-/// is answered 400, never an invocation error), handled, and the answer put in the shape of the
-/// gateway that sent it.
+/// An [`HttpHandler`] as a Lambda [`Function`]: the event read into a request, handled, and the answer
+/// put in the shape of the gateway that sent it. It takes the event as raw JSON and reads the shape
+/// itself, so that an event it cannot read is answered 400 naming the field (logged at WARN), never an
+/// invocation error, which a gateway turns into a bare 502. Only JSON that is no object at all fails
+/// the invocation: no gateway sent it (and JSON that does not parse fails in the runtime, before this).
 pub struct HttpFunction<H>(pub H);
 
 impl<H: HttpHandler> Function for HttpFunction<H> {
-    type Event = GatewayEvent;
+    type Event = Box<RawValue>;
     type Response = GatewayResponse;
 
-    async fn invoke(&self, event: LambdaEvent<GatewayEvent>) -> Result<GatewayResponse, lambda_runtime::Error> {
-        let (event, context) = event.into_parts();
+    async fn invoke(&self, event: LambdaEvent<Box<RawValue>>) -> Result<GatewayResponse, lambda_runtime::Error> {
+        let (json, context) = event.into_parts();
+        let request_id = context.request_id.as_str();
+        let event = match GatewayEvent::from_json(json.get()) {
+            Ok(event) => event,
+            Err(EventError::Malformed { gateway, error }) => return Ok(malformed(gateway, &error, request_id)),
+            Err(error @ EventError::NotAnObject) => return Err(error.into()),
+        };
         let gateway = event.gateway();
         let reply = match IncomingRequest::from_event(event) {
-            Ok(request) => self.0.handle(request, &context.request_id).await,
-            Err(error) => {
-                tracing::warn!(request_id = %context.request_id, %error, "malformed event body");
-                Reply::error(400, error.to_string(), &context.request_id)
-            }
+            Ok(request) => self.0.handle(request, request_id).await,
+            Err(error) => return Ok(malformed(gateway, &error, request_id)),
         };
         Ok(reply.into_gateway_response(gateway))
     }
+}
+
+/// The 400 of an event that cannot be read, logged at WARN.
+fn malformed(gateway: Gateway, error: &MalformedEvent, request_id: &str) -> GatewayResponse {
+    tracing::warn!(request_id, %error, "malformed event");
+    Reply::error(400, error.to_string(), request_id).into_gateway_response(gateway)
 }
 
 /// [`run`] for an HTTP function built by `start` (its cold start).

@@ -2,8 +2,8 @@
 //!
 //! - [`run`] / [`run_http`]: the one entry point every function's `main.rs` calls, around its
 //!   [`Function`] or [`HttpHandler`];
-//! - [`gateway`]: API Gateway (REST and HTTP APIs) and Function URL events read into the request they
-//!   describe, and JSON replies in the shape that gateway expects;
+//! - [`gateway`]: API Gateway (REST and HTTP APIs), Function URL and Application Load Balancer events
+//!   read into the request they describe, and JSON replies in the shape that gateway expects;
 //! - [`settings`]: every function's settings and secrets, from the environment and Secrets Manager,
 //!   in one order of precedence ([`Env`]);
 //! - [`init_tracing`]: JSON log lines on stdout (the template's `LogFormat: JSON`), at the level Lambda's
@@ -23,7 +23,7 @@ mod json_log;
 pub mod settings;
 
 pub use function::{Function, HttpFunction, HttpHandler, run, run_http};
-pub use gateway::{Gateway, GatewayEvent, GatewayResponse, IncomingRequest, Reply};
+pub use gateway::{EventError, Gateway, GatewayEvent, GatewayResponse, IncomingRequest, MalformedEvent, Reply};
 pub use json_log::JsonLog;
 pub use settings::{Env, SettingsError};
 use tracing::level_filters::LevelFilter;

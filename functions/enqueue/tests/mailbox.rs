@@ -501,14 +501,16 @@ async fn sqs_down_answers_5xx_so_the_sender_retries_and_the_function_survives() 
     );
 }
 
+/// JSON that is no object is no gateway's event: the invocation fails, saying what was expected. An
+/// object that is no readable event is answered 400 naming the field, and nothing is stored.
 #[tokio::test]
 async fn malformed_events_are_refused_without_killing_the_function() {
     let mut stack = Stack::start(Options::default()).await;
     let error = stack
         .emulator
-        .invoke(FUNCTION, &sample_event("enqueue-malformed.json"))
+        .invoke(FUNCTION, &json!(["not", "an", "object"]))
         .await
-        .expect_err("a malformed event is an invocation error");
+        .expect_err("JSON that is no object is an invocation error");
     assert!(
         error["errorMessage"]
             .as_str()
@@ -516,6 +518,24 @@ async fn malformed_events_are_refused_without_killing_the_function() {
             .contains("expected an API Gateway"),
         "{error}"
     );
+
+    let (status, answer) = stack.invoke(&sample_event("enqueue-malformed.json")).await;
+    assert_eq!(status, 400, "{answer}");
+    let message = answer["error"].as_str().unwrap();
+    assert!(
+        message.starts_with("httpMethod, requestContext.http or requestContext.elb: missing"),
+        "{answer}"
+    );
+    let mut no_method = sample_event("enqueue-function-url.json");
+    no_method["requestContext"]["http"]
+        .as_object_mut()
+        .unwrap()
+        .remove("method");
+    let (status, answer) = stack.invoke(&no_method).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"], "requestContext.http.method: missing");
+    assert!(answer["request_id"].is_string());
+    assert!(stack.function.logs().contains("malformed event"));
 
     let mut bad_base64 = sample_event("enqueue-binary-httpapi.json");
     bad_base64["body"] = json!("not base64 at all!");

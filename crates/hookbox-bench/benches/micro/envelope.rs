@@ -33,7 +33,7 @@ fn push_event() -> String {
 }
 
 fn build_envelope(event: &str) -> String {
-    let event: GatewayEvent = serde_json::from_str(event).unwrap();
+    let event = GatewayEvent::from_json(event).unwrap();
     let request = IncomingRequest::from_event(event).unwrap();
     let id = request.request_id.clone().unwrap_or_default();
     let (envelope, _body) = request.into_envelope(id, "2026-11-23T12:00:00.000Z".to_owned(), "mailbox".to_owned());
