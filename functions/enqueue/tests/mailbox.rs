@@ -162,8 +162,136 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
+/// Which gateway a sample event comes from, told apart as the function tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Rest,
+    Http,
+    Alb,
+}
+
+impl Shape {
+    fn of(event: &Value) -> Self {
+        if event["requestContext"].get("elb").is_some() {
+            Self::Alb
+        } else if event.get("httpMethod").is_some() {
+            Self::Rest
+        } else {
+            Self::Http
+        }
+    }
+}
+
+/// A map of the event (`headers`, `multiValueQueryStringParameters`, ...) as pairs, in the order the
+/// event was sent in (`Value` sorts keys, and the emulator gets `Value::to_string`), repeats apart.
+fn event_pairs(map: &Value) -> Vec<(String, String)> {
+    let Some(map) = map.as_object() else {
+        return Vec::new();
+    };
+    map.iter()
+        .flat_map(|(name, value)| {
+            let values: Vec<&str> = match value {
+                Value::Array(values) => values.iter().map(|v| v.as_str().unwrap()).collect(),
+                other => vec![other.as_str().unwrap()],
+            };
+            values.into_iter().map(move |value| (name.clone(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// The multi-value map when the event has one, else the single-value map.
+fn multi_or_single(event: &Value, multi: &str, single: &str) -> Vec<(String, String)> {
+    match event_pairs(&event[multi]) {
+        pairs if pairs.is_empty() => event_pairs(&event[single]),
+        pairs => pairs,
+    }
+}
+
+/// What the envelope of a sample event must hold, read from the event by its shape's rules.
+struct Expected {
+    method: String,
+    /// The gateway's request id; ALB has none, and the function names the request with Lambda's.
+    id: Option<String>,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    source_ip: Option<String>,
+}
+
+impl Expected {
+    fn of(event: &Value) -> Self {
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        let lower = |pairs: Vec<(String, String)>| -> Vec<(String, String)> {
+            pairs
+                .into_iter()
+                .map(|(name, value)| (name.to_ascii_lowercase(), value))
+                .collect()
+        };
+        match Shape::of(event) {
+            Shape::Rest => Self {
+                method: event["httpMethod"].as_str().unwrap().to_ascii_uppercase(),
+                id: text(&event["requestContext"]["requestId"]),
+                path: event["path"].as_str().unwrap().to_owned(),
+                query: multi_or_single(event, "multiValueQueryStringParameters", "queryStringParameters"),
+                headers: lower(multi_or_single(event, "multiValueHeaders", "headers")),
+                source_ip: text(&event["requestContext"]["identity"]["sourceIp"]),
+            },
+            Shape::Http => {
+                let mut headers = lower(event_pairs(&event["headers"]));
+                let cookies: Vec<&str> = event["cookies"]
+                    .as_array()
+                    .map(|cookies| cookies.iter().map(|c| c.as_str().unwrap()).collect())
+                    .unwrap_or_default();
+                if !cookies.is_empty() && !headers.iter().any(|(name, _)| name == "cookie") {
+                    headers.push(("cookie".to_owned(), cookies.join("; ")));
+                }
+                let raw_query = event["rawQueryString"].as_str().unwrap_or("");
+                Self {
+                    method: event["requestContext"]["http"]["method"]
+                        .as_str()
+                        .unwrap()
+                        .to_ascii_uppercase(),
+                    id: text(&event["requestContext"]["requestId"]),
+                    path: event["rawPath"].as_str().unwrap().to_owned(),
+                    query: form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect(),
+                    headers,
+                    source_ip: text(&event["requestContext"]["http"]["sourceIp"]),
+                }
+            }
+            Shape::Alb => {
+                let headers = lower(multi_or_single(event, "multiValueHeaders", "headers"));
+                let source_ip = headers
+                    .iter()
+                    .rfind(|(name, _)| name == "x-forwarded-for")
+                    .and_then(|(_, value)| value.rsplit(',').next())
+                    .map(|address| address.trim().to_owned());
+                let decode = |text: &str| {
+                    form_urlencoded::parse(format!("x={text}").as_bytes())
+                        .next()
+                        .unwrap()
+                        .1
+                        .into_owned()
+                };
+                let query = multi_or_single(event, "multiValueQueryStringParameters", "queryStringParameters")
+                    .into_iter()
+                    .map(|(name, value)| (decode(&name), decode(&value)))
+                    .collect();
+                Self {
+                    method: event["httpMethod"].as_str().unwrap().to_ascii_uppercase(),
+                    id: None,
+                    path: event["path"].as_str().unwrap().to_owned(),
+                    query,
+                    headers,
+                    source_ip,
+                }
+            }
+        }
+    }
+}
+
 /// The sample events of `events/` go through the real binary, and the stored envelope holds exactly
-/// what each event carried.
+/// what each event carried: method, path, query (order and repeats), headers (order and repeats,
+/// cookies once), body bytes and source IP.
 #[tokio::test]
 async fn every_sample_event_is_stored_whole() {
     let stack = Stack::start(Options::default()).await;
@@ -174,7 +302,17 @@ async fn every_sample_event_is_stored_whole() {
         "enqueue-get-repeated-query-httpapi.json",
         "enqueue-github-push-restapi.json",
         "enqueue-function-url.json",
+        "enqueue-function-url-cookies.json",
+        "enqueue-alb.json",
+        "enqueue-alb-multi-value.json",
     ];
+    let sample_files = std::fs::read_dir(workspace_root().join("events"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("enqueue-") && name != "enqueue-malformed.json");
+    for file in sample_files {
+        assert!(shapes.contains(&file.as_str()), "{file} is not stored by this test");
+    }
     for shape in shapes {
         let event = sample_event(shape);
         let (status, answer) = stack.invoke(&event).await;
@@ -185,25 +323,20 @@ async fn every_sample_event_is_stored_whole() {
         assert_eq!(answer["messages"][0]["queue"], "mailbox", "{shape}");
         assert_eq!(envelope.route, "mailbox");
 
-        let rest = event.get("httpMethod").is_some();
-        let (method, id, ip) = if rest {
-            (
-                &event["httpMethod"],
-                &event["requestContext"]["requestId"],
-                &event["requestContext"]["identity"]["sourceIp"],
-            )
-        } else {
-            (
-                &event["requestContext"]["http"]["method"],
-                &event["requestContext"]["requestId"],
-                &event["requestContext"]["http"]["sourceIp"],
-            )
-        };
-        assert_eq!(envelope.method, method.as_str().unwrap(), "{shape}");
-        assert_eq!(envelope.id, id.as_str().unwrap(), "{shape}");
-        assert_eq!(envelope.source_ip.as_deref(), ip.as_str(), "{shape}");
-        let path = if rest { &event["path"] } else { &event["rawPath"] };
-        assert_eq!(envelope.path, path.as_str().unwrap(), "{shape}");
+        let expected = Expected::of(&event);
+        assert_eq!(envelope.method, expected.method, "{shape}");
+        match &expected.id {
+            Some(id) => assert_eq!(&envelope.id, id, "{shape}"),
+            None => assert!(!envelope.id.is_empty(), "{shape}: Lambda's request id names it"),
+        }
+        assert_eq!(envelope.source_ip, expected.source_ip, "{shape}");
+        assert_eq!(envelope.path, expected.path, "{shape}");
+        assert_eq!(envelope.query, expected.query, "{shape}: query");
+        assert_eq!(*envelope.headers, expected.headers, "{shape}: headers");
+        assert!(
+            headers_named(&envelope, "cookie").len() <= 1,
+            "{shape}: cookies stored twice"
+        );
 
         let body = stack.body_of(&envelope).await;
         let expected_body = match event["body"].as_str() {
@@ -219,10 +352,10 @@ async fn every_sample_event_is_stored_whole() {
             );
         }
 
-        let header_source = if rest {
-            &event["multiValueHeaders"]
-        } else {
-            &event["headers"]
+        let header_source = match Shape::of(&event) {
+            Shape::Rest => &event["multiValueHeaders"],
+            Shape::Alb if event.get("multiValueHeaders").is_some() => &event["multiValueHeaders"],
+            Shape::Http | Shape::Alb => &event["headers"],
         };
         for (name, value) in header_source.as_object().unwrap() {
             let expected: Vec<&str> = match value {
@@ -258,6 +391,61 @@ async fn every_sample_event_is_stored_whole() {
     assert_eq!(get.query, pairs(&[("token", "abc"), ("job", "build"), ("job", "test")]));
     assert_eq!(headers_named(&get, "x-custom"), ["one,two"]);
     assert_eq!(headers_named(&get, "cookie"), ["a=1; b=2"]);
+    let cookies = {
+        stack.invoke(&sample_event("enqueue-function-url-cookies.json")).await;
+        stack.envelopes(&stack.mailbox_url, 1).await.remove(0)
+    };
+    assert_eq!(
+        cookies.query,
+        pairs(&[("job", "build"), ("token", "abc"), ("job", "test suite")])
+    );
+    assert_eq!(headers_named(&cookies, "cookie"), ["session=8f2c1d; theme=dark"]);
+    let alb = {
+        stack.invoke(&sample_event("enqueue-alb-multi-value.json")).await;
+        stack.envelopes(&stack.mailbox_url, 1).await.remove(0)
+    };
+    assert_eq!(
+        alb.query,
+        pairs(&[("job", "build"), ("job", "test suite"), ("token", "abc")])
+    );
+    assert_eq!(
+        headers_named(&alb, "via"),
+        ["1.1 proxy-a.example.net", "1.1 proxy-b.example.net"]
+    );
+    assert_eq!(alb.source_ip.as_deref(), Some("203.0.113.24"));
+}
+
+/// ALB turns an answer without `statusDescription`, or with the other kind of header map than its
+/// event used, into a 502: the function answers each in the shape its event asked for.
+#[tokio::test]
+async fn alb_events_get_an_alb_shaped_202() {
+    let stack = Stack::start(Options::default()).await;
+    for (file, headers_field) in [
+        ("enqueue-alb.json", "headers"),
+        ("enqueue-alb-multi-value.json", "multiValueHeaders"),
+    ] {
+        let answer = stack
+            .emulator
+            .invoke(FUNCTION, &sample_event(file))
+            .await
+            .unwrap_or_else(|error| panic!("{file}: {error}\n{}", stack.function.logs()));
+        assert_eq!(answer["statusCode"], 202, "{file}: {answer}");
+        assert_eq!(answer["statusDescription"], "202 Accepted", "{file}");
+        assert_eq!(answer["isBase64Encoded"], false, "{file}");
+        let content_type = &answer[headers_field]["content-type"];
+        let content_type = content_type.as_array().map_or(content_type, |values| &values[0]);
+        assert_eq!(content_type, "application/json", "{file}: {answer}");
+        let other = if headers_field == "headers" {
+            "multiValueHeaders"
+        } else {
+            "headers"
+        };
+        assert!(answer.get(other).is_none(), "{file}: {answer}");
+        assert!(answer.get("cookies").is_none(), "{file}: {answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
+        assert_eq!(body["id"], envelope.id.as_str(), "{file}");
+    }
 }
 
 /// What a user does with `scripts/dev`: a plain HTTP POST with a header and a repeated query parameter.
