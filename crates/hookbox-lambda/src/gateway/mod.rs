@@ -112,14 +112,15 @@ impl GatewayEvent {
         let malformed = |gateway, error| EventError::Malformed { gateway, error };
         let discriminants: Discriminants = read(json).map_err(|error| malformed(Gateway::Rest, error))?;
         let context = discriminants.request_context.unwrap_or_default();
+        let payload_2 = discriminants.version.as_ref().and_then(serde_json::Value::as_str) == Some("2.0")
+            || context.contains_key("http");
         if context.contains_key("elb") {
             let gateway = Gateway::Alb {
                 multi_value_headers: discriminants.multi_value_headers.is_some(),
             };
             let event = read(json).map_err(|error| malformed(gateway, error))?;
             Ok(Self::Alb(Box::new(event)))
-        } else if discriminants.version.as_ref().and_then(|v| v.as_str()) == Some("2.0") || context.contains_key("http")
-        {
+        } else if payload_2 {
             let event = read(json).map_err(|error| malformed(Gateway::Http, error))?;
             Ok(Self::Http(Box::new(event)))
         } else if discriminants.http_method.is_some() {

@@ -247,13 +247,30 @@ fn alb_event_decodes_its_query_and_finds_the_caller_in_x_forwarded_for() {
     assert_eq!(
         request.query,
         pairs(&[("a+b", "1 2"), ("key", "hello world")]),
-        "sorted by json!"
+        "in json!'s order"
     );
     assert_eq!(request.headers.len(), 10);
     assert_eq!(request.headers[0], ("accept".to_owned(), "*/*".to_owned()));
     assert_eq!(request.headers.get("x-myheader"), Some("123"));
     assert_eq!(request.source_ip.as_deref(), Some("25.12.198.67"));
     assert!(request.body.is_empty());
+}
+
+/// ALB writes the single-value maps in the order the caller sent them; that order is kept.
+#[test]
+fn alb_event_keeps_the_order_of_its_maps() {
+    let request = parse_text(
+        r#"{"requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1"}},
+            "httpMethod": "POST", "path": "/hooks/x",
+            "queryStringParameters": {"zeta": "1", "alpha": "caf%C3%A9"},
+            "headers": {"x-forwarded-for": "203.0.113.9", "content-type": "text/plain"},
+            "body": "", "isBase64Encoded": false}"#,
+    );
+    assert_eq!(request.query, pairs(&[("zeta", "1"), ("alpha", "café")]));
+    assert_eq!(
+        *request.headers,
+        pairs(&[("x-forwarded-for", "203.0.113.9"), ("content-type", "text/plain")])
+    );
 }
 
 #[test]
