@@ -6,7 +6,7 @@
 //!   read into the request they describe, and JSON replies in the shape that gateway expects;
 //! - [`settings`]: every function's settings and secrets, from the environment and Secrets Manager,
 //!   in one order of precedence ([`Env`]);
-//! - [`init_tracing`]: JSON log lines on stdout (the template's `LogFormat: JSON`), at the level Lambda's
+//! - logging, installed by [`run`]: JSON log lines on stdout (the template's `LogFormat: JSON`), at the level Lambda's
 //!   advanced logging controls set (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`, else INFO. Unlike
 //!   `lambda_runtime::tracing::init_default_subscriber` it compiles no `EnvFilter` (and so no regex engine)
 //!   and formats no ANSI text; since it is its own small subscriber ([`JsonLog`]) rather than
@@ -28,8 +28,8 @@ pub use json_log::JsonLog;
 pub use settings::{Env, SettingsError};
 use tracing::level_filters::LevelFilter;
 
-/// Installs the JSON subscriber. Call once, first thing in `main`.
-pub fn init_tracing() {
+/// Installs the JSON subscriber; [`run`] calls it first thing.
+fn init_tracing() {
     let level = log_level(
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),

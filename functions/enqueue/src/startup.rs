@@ -1,4 +1,4 @@
-//! Cold start: read the configuration and build the AWS clients once, then answer invocations.
+//! Cold start: read the settings, the secrets and the routes, and build the AWS clients, once.
 
 use std::time::Duration;
 
