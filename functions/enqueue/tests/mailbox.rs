@@ -365,6 +365,7 @@ async fn oversize_bodies_are_refused_with_413_and_nothing_is_stored() {
     assert_eq!(status, 413, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("at most 1000"), "{answer}");
     assert!(answer["request_id"].is_string());
+    stack.assert_nothing_stored("over the body limit").await;
     let (status, _, _) = stack
         .http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1000])
         .await;
@@ -385,6 +386,7 @@ async fn too_large_for_a_message_without_a_bucket_is_413() {
         .await;
     assert_eq!(status, 413, "{answer}");
     stack.assert_queue_empty(&stack.mailbox_url).await;
+    stack.assert_nothing_stored("no claim-check bucket").await;
 }
 
 fn routed() -> Value {
@@ -451,6 +453,7 @@ async fn wrong_method_is_405_and_unknown_route_is_404_and_neither_is_stored() {
 
     stack.assert_queue_empty(&stack.mailbox_url).await;
     stack.assert_queue_empty(&stack.audit_url).await;
+    stack.assert_nothing_stored("405 and 404").await;
     let logs = stack.function.logs();
     assert!(
         logs.contains("method not allowed") && logs.contains("no route"),
@@ -631,6 +634,7 @@ async fn route_rules_admit_the_signed_push_and_refuse_the_rest() {
     assert_eq!((status, answer["rule"].as_str()), (401, Some("token")), "{answer}");
 
     stack.assert_queue_empty(&stack.mailbox_url).await;
+    stack.assert_nothing_stored("refused by a rule").await;
     let logs = stack.function.logs();
     assert!(
         logs.contains("\"rule\":\"signature\"") && logs.contains("rejected"),
