@@ -45,8 +45,6 @@ struct Message {
     attributes: Attributes,
     message_group: String,
     deduplication_key: String,
-    /// The body to upload before sending, when the envelope carries a claim check to it.
-    claim_check: Option<ClaimCheck>,
 }
 
 /// A body bound for the claim-check bucket: the object the envelope already names, and its bytes.
@@ -65,12 +63,11 @@ impl HttpHandler for Mailbox {
             Ok(admitted) => admitted,
             Err(reply) => return reply,
         };
-        // Every check is done by now: what follows only writes.
-        let message = match self.message(route, accepted, request, &id) {
-            Ok(message) => message,
+        let (message, claim_check) = match self.message(route, accepted, request, &id) {
+            Ok(composed) => composed,
             Err(reply) => return reply,
         };
-        self.store(route, message, &id).await
+        self.store(route, &message, claim_check, &id).await
     }
 }
 
@@ -124,16 +121,16 @@ impl Mailbox {
     }
 
     /// The envelope as an SQS message, with the body inline or, when the message would be too large,
-    /// a claim check to the bucket. Writes nothing: the claim check (bucket, key, size, SHA-256) is
-    /// known before the upload, so a request too large even with one is refused here, before anything
-    /// is stored, and never leaves an orphaned body behind.
+    /// a claim check, returned with the body for the bucket. Writes nothing: the claim check (bucket,
+    /// key, size, SHA-256) is known before the upload, so a request too large even with one is refused
+    /// here, before anything is stored, and never leaves an orphaned body behind.
     fn message(
         &self,
         route: &Route,
         accepted: Accepted,
         mut request: IncomingRequest,
         id: &str,
-    ) -> Result<Message, Reply> {
+    ) -> Result<(Message, Option<ClaimCheck>), Reply> {
         let content_type = request.headers.get("content-type").map(str::to_owned);
         let delivery = delivery_id(|name| request.headers.get(name)).map(str::to_owned);
         let attributes = Attributes::new(
@@ -174,28 +171,29 @@ impl Mailbox {
                 content_type,
             });
         }
-        Ok(Message {
+        let message = Message {
             body: text,
             attributes,
             message_group: accepted.message_group.unwrap_or_else(|| route.name.clone()),
             deduplication_key: accepted.deduplication_id.or(delivery).unwrap_or_else(|| id.to_owned()),
-            claim_check,
-        })
+        };
+        Ok((message, claim_check))
     }
 
-    /// Uploads the claim-checked body, then sends the message to every queue. When no queue took the
+    /// Uploads the claim-checked body, then sends the message to every queue: only writes, every check
+    /// is done by now. When no queue took the
     /// message the upload is deleted again (best effort: the bucket's lifecycle rule expires whatever
     /// a failed delete or a crash leaves). When some queue did take it the body stays, since that
     /// queue's envelope points at it.
-    async fn store(&self, route: &Route, mut message: Message, id: &str) -> Reply {
-        let uploaded = match message.claim_check.take() {
+    async fn store(&self, route: &Route, message: &Message, claim_check: Option<ClaimCheck>, id: &str) -> Reply {
+        let uploaded = match claim_check {
             Some(upload) => match self.upload(upload).await {
                 Ok(object) => Some(object),
                 Err(error) => return Reply::error(error.status, format!("not stored: {error}"), id),
             },
             None => None,
         };
-        let outcome = self.fan_out(route, &message, uploaded.is_some(), id).await;
+        let outcome = self.fan_out(route, message, uploaded.is_some(), id).await;
         if let (Err(Undelivered { stored: 0, .. }), Some(object)) = (&outcome, &uploaded) {
             self.discard(object, id).await;
         }
