@@ -1076,3 +1076,22 @@ async fn no_secret_reaches_a_log_line_at_trace() {
         assert!(leaks.is_empty(), "{secret} was logged: {leaks:#?}");
     }
 }
+
+/// A request id too long for an S3 key becomes its SHA-256 in the claim check's key, and the body is
+/// stored and found under it.
+#[tokio::test]
+async fn a_very_long_request_id_gets_a_bounded_claim_check_key() {
+    let stack = Stack::start(Options::default()).await;
+    let id = "r".repeat(2_000);
+    let body = "b".repeat(300_000);
+    let mut event = post_event(json!({"content-type": "text/plain"}), &body);
+    event["requestContext"]["requestId"] = json!(id);
+    let (status, answer) = stack.invoke(&event).await;
+    assert_eq!(status, 202, "{answer}");
+    let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
+    assert_eq!(envelope.id, id);
+    let key = &envelope.body_s3.as_ref().expect("a claim check").key;
+    assert!(key.len() <= 1024, "{key}");
+    assert!(key.ends_with(&hex::encode(Sha256::digest(id.as_bytes()))), "{key}");
+    assert_eq!(stack.body_of(&envelope).await, body.as_bytes());
+}
