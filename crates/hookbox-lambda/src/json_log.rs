@@ -5,6 +5,12 @@
 //!
 //! It is all a function needs (a level, the fields, the spans an event happened in) and nothing else:
 //! no registry, no per-layer filters, no formatting machinery, so that the deployed binaries stay small.
+//!
+//! One filter it does have: the libraries that carry a request over the wire ([`WIRE_TARGETS`]) are
+//! never written below INFO, whatever the level. At TRACE `lambda_runtime` logs every raw event it
+//! receives (headers, tokens, query secrets), and the SDK and HTTP stacks log requests and responses
+//! (the envelopes, with their headers). hookbox's own targets follow the level, so DEBUG and TRACE stay
+//! useful and no secret reaches a log line at any level.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -24,6 +30,41 @@ struct Span {
 }
 
 type Output = dyn Fn(&[u8]) + Send + Sync;
+
+/// Crates (a target's first `::` segment; a trailing `_` matches a family) whose debug and trace events
+/// carry payloads: the Lambda runtime (the raw event), the HTTP and TLS stacks under it and under the
+/// SDK (requests, headers), and the AWS SDK (operation inputs and outputs: message bodies, objects).
+const WIRE_TARGETS: &[&str] = &[
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "lambda_http",
+    "hyper",
+    "hyper_util",
+    "hyper_rustls",
+    "h2",
+    "http_body_util",
+    "rustls",
+    "tokio_rustls",
+    "tower",
+    "tower_http",
+    "reqwest",
+    "aws_config",
+    "aws_runtime",
+    "aws_sigv4",
+    "aws_credential_types",
+    "aws_types",
+    "aws_smithy_",
+    "aws_sdk_",
+];
+
+/// Whether `target` belongs to one of the [`WIRE_TARGETS`].
+fn is_wire_target(target: &str) -> bool {
+    let krate = target.split("::").next().unwrap_or(target);
+    WIRE_TARGETS.iter().any(|wire| match wire.strip_suffix('_') {
+        Some(family) => krate.starts_with(family) && krate[family.len()..].starts_with('_'),
+        None => krate == *wire,
+    })
+}
 
 /// The subscriber; install it with `tracing::subscriber::set_global_default`.
 pub struct JsonLog {
@@ -95,7 +136,12 @@ fn index(id: u64) -> usize {
 
 impl Subscriber for JsonLog {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        self.max >= *metadata.level()
+        let max = if is_wire_target(metadata.target()) {
+            self.max.min(LevelFilter::INFO)
+        } else {
+            self.max
+        };
+        max >= *metadata.level()
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
@@ -245,5 +291,41 @@ mod tests {
                                    "span": {"n": 2, "name": "again"}, "spans": [{"n": 2, "name": "again"}]}),
             ]
         );
+    }
+
+    #[test]
+    fn wire_targets_are_never_written_below_info_and_ours_follow_the_level() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&written);
+        let log = JsonLog::with_output(LevelFilter::TRACE, move |line| {
+            sink.lock().unwrap().extend_from_slice(line)
+        });
+        tracing::subscriber::with_default(log, || {
+            tracing::trace!(target: "lambda_runtime::layers::api_response", body = "secret", "raw JSON event");
+            tracing::debug!(target: "aws_smithy_runtime::client::orchestrator", "request secret");
+            tracing::debug!(target: "aws_sdk_sqs::operation", "input secret");
+            tracing::trace!(target: "hyper::proto::h1", "headers secret");
+            tracing::info!(target: "lambda_runtime", "runtime info");
+            tracing::warn!(target: "hyper_util::client", "hyper warning");
+            tracing::trace!(target: "enqueue::handler", "our trace");
+            tracing::debug!(target: "hookbox_lambda::function", "our debug");
+            tracing::trace!(target: "aws_smithyish", "not the SDK's family");
+        });
+        let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        let messages: Vec<String> = text
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap()["fields"]["message"].to_string())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "\"runtime info\"",
+                "\"hyper warning\"",
+                "\"our trace\"",
+                "\"our debug\"",
+                "\"not the SDK's family\""
+            ]
+        );
+        assert!(!text.contains("secret"), "{text}");
     }
 }

@@ -11,7 +11,8 @@
 //!   `lambda_runtime::tracing::init_default_subscriber` it compiles no `EnvFilter` (and so no regex engine)
 //!   and formats no ANSI text; since it is its own small subscriber ([`JsonLog`]) rather than
 //!   tracing-subscriber's, no registry or formatting machinery either: scripts/bench measured what each
-//!   step saved (see the git history).
+//!   step saved (see the git history). The runtime, HTTP and AWS SDK libraries are never logged below
+//!   INFO, so that no level logs a raw event or a payload.
 //! - [`sdk_config_from_env`] (feature `sdk`): an `SdkConfig` read straight from the variables Lambda sets
 //!   (region, the execution role's credentials, `AWS_ENDPOINT_URL`), with one HTTPS client on rustls and
 //!   ring, instead of running aws-config's whole provider chain at cold start. Outside Lambda (no

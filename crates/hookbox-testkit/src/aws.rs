@@ -256,6 +256,23 @@ impl LocalAws {
         messages
     }
 
+    /// The keys of every object in a bucket (up to the first thousand).
+    pub async fn object_keys(&self, bucket: &str) -> Vec<String> {
+        let output = self
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("moto lists objects");
+        output
+            .contents
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|object| object.key)
+            .collect()
+    }
+
     /// An object's bytes.
     pub async fn object(&self, bucket: &str, key: &str) -> Vec<u8> {
         let output = self

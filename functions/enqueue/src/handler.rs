@@ -14,7 +14,7 @@ use time::macros::format_description;
 
 use crate::config::Settings;
 use crate::message::{Attributes, body_key, delivery_id};
-use crate::storage::{Outgoing, Storage};
+use crate::storage::{DependencyError, Outgoing, Storage};
 
 /// The mailbox: what the function knows after its cold start.
 pub struct Mailbox {
@@ -45,7 +45,13 @@ struct Message {
     attributes: Attributes,
     message_group: String,
     deduplication_key: String,
-    claim_check: bool,
+}
+
+/// A body bound for the claim-check bucket: the object the envelope already names, and its bytes.
+struct ClaimCheck {
+    object: BodyObject,
+    body: Vec<u8>,
+    content_type: Option<String>,
 }
 
 impl HttpHandler for Mailbox {
@@ -57,11 +63,11 @@ impl HttpHandler for Mailbox {
             Ok(admitted) => admitted,
             Err(reply) => return reply,
         };
-        let message = match self.message(route, accepted, request, &id).await {
-            Ok(message) => message,
+        let (message, claim_check) = match self.message(route, accepted, request, &id) {
+            Ok(composed) => composed,
             Err(reply) => return reply,
         };
-        self.fan_out(route, &message, &id).await
+        self.store(route, &message, claim_check, &id).await
     }
 }
 
@@ -115,14 +121,16 @@ impl Mailbox {
     }
 
     /// The envelope as an SQS message, with the body inline or, when the message would be too large,
-    /// in the claim-check bucket.
-    async fn message(
+    /// a claim check, returned with the body for the bucket. Writes nothing: the claim check (bucket,
+    /// key, size, SHA-256) is known before the upload, so a request too large even with one is refused
+    /// here, before anything is stored, and never leaves an orphaned body behind.
+    fn message(
         &self,
         route: &Route,
         accepted: Accepted,
         mut request: IncomingRequest,
         id: &str,
-    ) -> Result<Message, Reply> {
+    ) -> Result<(Message, Option<ClaimCheck>), Reply> {
         let content_type = request.headers.get("content-type").map(str::to_owned);
         let delivery = delivery_id(|name| request.headers.get(name)).map(str::to_owned);
         let attributes = Attributes::new(
@@ -137,8 +145,8 @@ impl Mailbox {
         let (mut envelope, body) = request.into_envelope(id.to_owned(), now_rfc3339(), route.name.clone());
         let mut text = envelope.to_json();
         let fits = |text: &str| text.len() + attributes.sqs_size() <= self.settings.max_message_bytes;
-        let claim_check = !fits(&text);
-        if claim_check {
+        let mut claim_check = None;
+        if !fits(&text) {
             let Some(bucket) = self.settings.body_bucket.as_deref() else {
                 tracing::warn!(request_id = %id, route = %route.name, size = body.len(), "too large for a message and no claim-check bucket");
                 let message = "the request is too large for one message and no claim-check bucket is configured";
@@ -150,29 +158,87 @@ impl Mailbox {
                 size: body.len() as u64,
                 sha256: hex::encode(Sha256::digest(&body)),
             };
-            self.storage
-                .put_body(bucket, &object.key, body, content_type.as_deref(), &object.sha256)
-                .await
-                .map_err(|error| Reply::error(error.status, format!("not stored: {error}"), id))?;
-            envelope.set_body_object(object);
+            envelope.set_body_object(object.clone());
             text = envelope.to_json();
             if !fits(&text) {
-                tracing::warn!(request_id = %id, route = %route.name, "headers alone exceed the message size");
+                tracing::warn!(request_id = %id, route = %route.name, bytes = text.len(), "headers alone exceed the message size");
                 let message = "the request's headers and query alone exceed the queue's message size";
                 return Err(Reply::error(413, message, id));
             }
+            claim_check = Some(ClaimCheck {
+                object,
+                body,
+                content_type,
+            });
         }
-        Ok(Message {
+        let message = Message {
             body: text,
             attributes,
             message_group: accepted.message_group.unwrap_or_else(|| route.name.clone()),
             deduplication_key: accepted.deduplication_id.or(delivery).unwrap_or_else(|| id.to_owned()),
-            claim_check,
-        })
+        };
+        Ok((message, claim_check))
+    }
+
+    /// Uploads the claim-checked body, then sends the message to every queue: only writes, every check
+    /// is done by now. When no queue took the
+    /// message the upload is deleted again (best effort: the bucket's lifecycle rule expires whatever
+    /// a failed delete or a crash leaves). When some queue did take it the body stays, since that
+    /// queue's envelope points at it.
+    async fn store(&self, route: &Route, message: &Message, claim_check: Option<ClaimCheck>, id: &str) -> Reply {
+        let uploaded = match claim_check {
+            Some(upload) => match self.upload(upload).await {
+                Ok(object) => Some(object),
+                Err(error) => return Reply::error(error.status, format!("not stored: {error}"), id),
+            },
+            None => None,
+        };
+        let outcome = self.fan_out(route, message, uploaded.is_some(), id).await;
+        if let (Err(Undelivered { stored: 0, .. }), Some(object)) = (&outcome, &uploaded) {
+            self.discard(object, id).await;
+        }
+        outcome.unwrap_or_else(|undelivered| undelivered.reply)
+    }
+
+    /// Puts a body into the claim-check bucket under the key its envelope names.
+    async fn upload(&self, upload: ClaimCheck) -> Result<BodyObject, DependencyError> {
+        let ClaimCheck {
+            object,
+            body,
+            content_type,
+        } = upload;
+        self.storage
+            .put_body(
+                &object.bucket,
+                &object.key,
+                body,
+                content_type.as_deref(),
+                &object.sha256,
+            )
+            .await?;
+        Ok(object)
+    }
+
+    /// Deletes a claim-checked body that no queue refers to.
+    async fn discard(&self, object: &BodyObject, id: &str) {
+        match self.storage.delete_body(&object.bucket, &object.key).await {
+            Ok(()) => {
+                tracing::info!(request_id = %id, key = %object.key, "claim-check body deleted: no queue took its message")
+            }
+            Err(error) => {
+                tracing::error!(request_id = %id, key = %object.key, %error, "claim-check body left for the lifecycle rule: its delete failed")
+            }
+        }
     }
 
     /// Sends the message to every queue of the route at once; 202 only when all of them took it.
-    async fn fan_out(&self, route: &Route, message: &Message, id: &str) -> Reply {
+    async fn fan_out(
+        &self,
+        route: &Route,
+        message: &Message,
+        claim_check: bool,
+        id: &str,
+    ) -> Result<Reply, Undelivered> {
         let sends = route.queues.iter().map(|queue_name| {
             let outgoing = Outgoing {
                 queue_name,
@@ -197,17 +263,28 @@ impl Mailbox {
             // which consumers tolerate (SQS is at-least-once anyway), whereas a 2xx would lose it.
             let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
             tracing::error!(request_id = %id, route = %route.name, stored = stored.len(), failed = failures.len(), "not stored in every queue");
-            return Reply::error(status, format!("not stored: {}", reasons.join("; ")), id);
+            return Err(Undelivered {
+                stored: stored.len(),
+                reply: Reply::error(status, format!("not stored: {}", reasons.join("; ")), id),
+            });
         }
-        tracing::info!(request_id = %id, route = %route.name, queues = stored.len(), bytes = message.body.len(), claim_check = message.claim_check, "stored");
+        tracing::info!(request_id = %id, route = %route.name, queues = stored.len(), bytes = message.body.len(), claim_check, "stored");
         let answer = Stored {
             id,
             route: &route.name,
-            claim_check: message.claim_check,
+            claim_check,
             messages: stored,
         };
-        Reply::json(202, &answer)
+        Ok(Reply::json(202, &answer))
     }
+}
+
+/// A message that not every queue took.
+struct Undelivered {
+    /// How many queues did take it.
+    stored: usize,
+    /// The 502/503 answer, so that the sender retries.
+    reply: Reply,
 }
 
 /// Takes a token that the route does not store out of the request.

@@ -86,8 +86,17 @@ pub fn is_fifo(queue_url: &str) -> bool {
     queue_url.ends_with(".fifo")
 }
 
-/// The claim-check object key of a request's body.
+/// The longest request id kept readable in a claim-check key. S3 refuses keys over 1,024 bytes; ids
+/// are far shorter in practice (a gateway's is about 40), so a longer one is hashed instead.
+const MAX_ID_IN_KEY: usize = 200;
+
+/// The claim-check object key of a request's body: the route and the request id, readable, with any
+/// character S3 or a shell would trip on replaced. An id longer than [`MAX_ID_IN_KEY`] becomes its
+/// SHA-256 in hex, so that the key stays within S3's limit and is still the same for the same id.
 pub fn body_key(prefix: &str, route: &str, id: &str) -> String {
+    if id.len() > MAX_ID_IN_KEY {
+        return format!("{prefix}{route}/{}", hex::encode(Sha256::digest(id.as_bytes())));
+    }
     let safe_id: String = id
         .chars()
         .map(|c| {
@@ -150,5 +159,22 @@ mod tests {
         assert_eq!(body_key("bodies/", "github", "abc=/1"), "bodies/github/abc=_1");
         assert!(is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q.fifo"));
         assert!(!is_fifo("https://sqs.eu-west-1.amazonaws.com/1/q"));
+    }
+
+    #[test]
+    fn body_keys_of_long_ids_are_hashed_to_stay_within_s3s_limit() {
+        let longest_kept = "a".repeat(MAX_ID_IN_KEY);
+        assert_eq!(
+            body_key("bodies/", "r", &longest_kept),
+            format!("bodies/r/{longest_kept}")
+        );
+        let huge = "é/".repeat(10_000);
+        let key = body_key("bodies/", "github", &huge);
+        assert_eq!(
+            key,
+            format!("bodies/github/{}", hex::encode(Sha256::digest(huge.as_bytes())))
+        );
+        assert!(key.len() <= 1024, "{}", key.len());
+        assert_eq!(key, body_key("bodies/", "github", &huge), "the same id, the same key");
     }
 }

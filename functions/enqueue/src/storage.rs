@@ -113,4 +113,16 @@ impl Storage {
             .map_err(|error| DependencyError::from_sdk(format!("claim-check bucket {bucket}"), &error))?;
         Ok(())
     }
+
+    /// Deletes a claim-checked body that no message refers to.
+    pub async fn delete_body(&self, bucket: &str, key: &str) -> Result<(), DependencyError> {
+        self.s3
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|error| DependencyError::from_sdk(format!("claim-check bucket {bucket}"), &error))?;
+        Ok(())
+    }
 }

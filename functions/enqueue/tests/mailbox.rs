@@ -553,6 +553,7 @@ async fn oversize_bodies_are_refused_with_413_and_nothing_is_stored() {
     assert_eq!(status, 413, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("at most 1000"), "{answer}");
     assert!(answer["request_id"].is_string());
+    stack.assert_nothing_stored("over the body limit").await;
     let (status, _, _) = stack
         .http(reqwest::Method::POST, "/hooks/x", &[], vec![b'a'; 1000])
         .await;
@@ -573,6 +574,7 @@ async fn too_large_for_a_message_without_a_bucket_is_413() {
         .await;
     assert_eq!(status, 413, "{answer}");
     stack.assert_queue_empty(&stack.mailbox_url).await;
+    stack.assert_nothing_stored("no claim-check bucket").await;
 }
 
 fn routed() -> Value {
@@ -639,6 +641,7 @@ async fn wrong_method_is_405_and_unknown_route_is_404_and_neither_is_stored() {
 
     stack.assert_queue_empty(&stack.mailbox_url).await;
     stack.assert_queue_empty(&stack.audit_url).await;
+    stack.assert_nothing_stored("405 and 404").await;
     let logs = stack.function.logs();
     assert!(
         logs.contains("method not allowed") && logs.contains("no route"),
@@ -839,6 +842,7 @@ async fn route_rules_admit_the_signed_push_and_refuse_the_rest() {
     assert_eq!((status, answer["rule"].as_str()), (401, Some("token")), "{answer}");
 
     stack.assert_queue_empty(&stack.mailbox_url).await;
+    stack.assert_nothing_stored("refused by a rule").await;
     let logs = stack.function.logs();
     assert!(
         logs.contains("\"rule\":\"signature\"") && logs.contains("rejected"),
@@ -1129,4 +1133,173 @@ async fn senders_a_stale_stripe_delivery_is_refused_as_too_old() {
     assert_eq!((status, answer["rule"].as_str()), (401, Some("signature")), "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("too old"), "{answer}");
     stack.assert_queue_empty(&stack.mailbox_url).await;
+}
+
+impl Stack {
+    /// Nothing half-stored: no message in either queue and no object in the claim-check bucket.
+    async fn assert_nothing_stored(&self, case: &str) {
+        self.assert_queue_empty(&self.mailbox_url).await;
+        self.assert_queue_empty(&self.audit_url).await;
+        let objects = self.aws.object_keys(BUCKET).await;
+        assert!(objects.is_empty(), "{case}: left in the bucket: {objects:?}");
+    }
+}
+
+/// An HTTP API POST to the catch-all route with exactly these headers and this body.
+fn post_event(headers: Value, body: &str) -> Value {
+    let mut event = sample_event("enqueue-github-push-httpapi.json");
+    event["headers"] = headers;
+    event["body"] = json!(body);
+    event
+}
+
+/// Requests whose envelope is too large even with the body in the bucket are refused with 413 before
+/// anything is written: no message, and no body uploaded and left behind.
+#[tokio::test]
+async fn too_large_even_with_a_claim_check_is_413_and_nothing_is_stored() {
+    let stack = Stack::start(Options::default()).await;
+    let many: serde_json::Map<String, Value> = (0..20_000).map(|i| (format!("x-h-{i}"), json!("v"))).collect();
+    let one_large = json!({"x-large": "h".repeat(300_000)});
+    let cases = [
+        ("20,000 headers", post_event(Value::Object(many), "{}")),
+        ("one 300 KB header", post_event(one_large.clone(), "{}")),
+        (
+            "300 KB body and 300 KB of headers",
+            post_event(one_large, &"b".repeat(300_000)),
+        ),
+    ];
+    for (case, event) in cases {
+        let (status, answer) = stack.invoke(&event).await;
+        assert_eq!(status, 413, "{case}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains("headers"),
+            "{case}: {answer}"
+        );
+        stack.assert_nothing_stored(case).await;
+    }
+    let logs = stack.function.logs();
+    assert_eq!(
+        logs.matches("headers alone exceed the message size").count(),
+        3,
+        "{logs}"
+    );
+}
+
+/// A queue URL that moto does not know: every send to it fails with a service error.
+const MISSING_QUEUE_URL: &str = "http://127.0.0.1:9/123456789012/hookbox-missing";
+
+/// When no queue takes the message, the body already uploaded for it is deleted again, and the
+/// sender gets a 502 to retry.
+#[tokio::test]
+async fn a_claim_check_no_queue_took_is_deleted_and_the_sender_retries() {
+    let stack = Stack::start(Options {
+        routes: Some(json!({"routes": [
+            {"name": "lost", "path": "/hooks/lost", "queues": ["missing"]}
+        ]})),
+        env: vec![("HOOKBOX_QUEUE_MISSING", MISSING_QUEUE_URL.into())],
+        ..Options::default()
+    })
+    .await;
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/lost", &[], vec![b'a'; 300_000])
+        .await;
+    assert_eq!(status, 502, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("queue missing"), "{answer}");
+    stack.assert_nothing_stored("no queue took it").await;
+    let logs = stack.function.logs();
+    assert!(logs.contains("claim-check body deleted"), "{logs}");
+}
+
+/// When only some queues take the message, their envelopes point at the body, so it stays (a
+/// deleted body would turn them into messages no relay can deliver); the sender still gets a 502 and
+/// its retry is a duplicate there, which consumers tolerate.
+#[tokio::test]
+async fn a_claim_check_some_queue_took_stays_for_that_queue() {
+    let stack = Stack::start(Options {
+        routes: Some(json!({"routes": [
+            {"name": "half", "path": "/hooks/half", "queues": ["mailbox", "missing"]}
+        ]})),
+        env: vec![("HOOKBOX_QUEUE_MISSING", MISSING_QUEUE_URL.into())],
+        ..Options::default()
+    })
+    .await;
+    let body = vec![b'a'; 300_000];
+    let (status, answer, _) = stack
+        .http(reqwest::Method::POST, "/hooks/half", &[], body.clone())
+        .await;
+    assert_eq!(status, 502, "{answer}");
+    let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
+    assert_eq!(stack.body_of(&envelope).await, body);
+}
+
+/// At TRACE, the level that makes `lambda_runtime` log every raw event and the SDK every request, no
+/// line the function writes holds a secret: not the query token, the signature secret, the
+/// `authorization` header (kept in the envelope, so in the SQS request) or the GitLab token.
+#[tokio::test]
+async fn no_secret_reaches_a_log_line_at_trace() {
+    let secrets = [
+        "query-token-value",
+        "github-signing-secret",
+        "Bearer authorization-value",
+        "gitlab-token-value",
+    ];
+    let stack = Stack::start(Options {
+        routes: Some(json!({"routes": [
+            {"name": "jenkins", "path": "/hooks/jenkins", "queues": ["mailbox"],
+             "token": {"in": "query", "name": "token", "secret": "jenkins"}},
+            {"name": "github", "path": "/hooks/github", "queues": ["mailbox"],
+             "signature": {"type": "github", "secret": "github"}},
+            {"name": "gitlab", "path": "/hooks/gitlab", "queues": ["mailbox"],
+             "signature": {"type": "gitlab", "secret": "gitlab"}}
+        ]})),
+        env: vec![
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE".into()),
+            ("HOOKBOX_SECRET_JENKINS", secrets[0].into()),
+            ("HOOKBOX_SECRET_GITHUB", secrets[1].into()),
+            ("HOOKBOX_SECRET_GITLAB", secrets[3].into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let body = br#"{"ref": "refs/heads/main"}"#.to_vec();
+    let signature = HmacScheme::github_sha256().sign(secrets[1].as_bytes(), &body);
+    let requests = [
+        (
+            "/hooks/jenkins?token=query-token-value",
+            vec![("authorization", secrets[2])],
+        ),
+        ("/hooks/github", vec![("x-hub-signature-256", signature.as_str())]),
+        ("/hooks/gitlab", vec![("x-gitlab-token", secrets[3])]),
+    ];
+    for (path, headers) in &requests {
+        let (status, answer, _) = stack.http(reqwest::Method::POST, path, headers, body.clone()).await;
+        assert_eq!(status, 202, "{path}: {answer}");
+    }
+    let stored = stack.envelopes(&stack.mailbox_url, 3).await;
+    assert_eq!(stored.len(), 3);
+    let logs = stack.function.logs();
+    assert!(logs.contains("\"stored\""), "the function logged: {logs}");
+    for secret in secrets {
+        let leaks: Vec<&str> = logs.lines().filter(|line| line.contains(secret)).collect();
+        assert!(leaks.is_empty(), "{secret} was logged: {leaks:#?}");
+    }
+}
+
+/// A request id too long for an S3 key becomes its SHA-256 in the claim check's key, and the body is
+/// stored and found under it.
+#[tokio::test]
+async fn a_very_long_request_id_gets_a_bounded_claim_check_key() {
+    let stack = Stack::start(Options::default()).await;
+    let id = "r".repeat(2_000);
+    let body = "b".repeat(300_000);
+    let mut event = post_event(json!({"content-type": "text/plain"}), &body);
+    event["requestContext"]["requestId"] = json!(id);
+    let (status, answer) = stack.invoke(&event).await;
+    assert_eq!(status, 202, "{answer}");
+    let envelope = stack.envelopes(&stack.mailbox_url, 1).await.remove(0);
+    assert_eq!(envelope.id, id);
+    let key = &envelope.body_s3.as_ref().expect("a claim check").key;
+    assert!(key.len() <= 1024, "{key}");
+    assert!(key.ends_with(&hex::encode(Sha256::digest(id.as_bytes()))), "{key}");
+    assert_eq!(stack.body_of(&envelope).await, body.as_bytes());
 }
