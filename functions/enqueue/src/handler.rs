@@ -181,10 +181,9 @@ impl Mailbox {
     }
 
     /// Uploads the claim-checked body, then sends the message to every queue: only writes, every check
-    /// is done by now. When no queue took the
-    /// message the upload is deleted again (best effort: the bucket's lifecycle rule expires whatever
-    /// a failed delete or a crash leaves). When some queue did take it the body stays, since that
-    /// queue's envelope points at it.
+    /// is done by now. When no queue took the message the upload is deleted again (best effort: the
+    /// bucket's lifecycle rule expires whatever a failed delete or a crash leaves). When some queue did
+    /// take it the body stays, since that queue's envelope points at it.
     async fn store(&self, route: &Route, message: &Message, claim_check: Option<ClaimCheck>, id: &str) -> Reply {
         let uploaded = match claim_check {
             Some(upload) => match self.upload(upload).await {
