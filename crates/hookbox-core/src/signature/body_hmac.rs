@@ -56,10 +56,7 @@ impl HmacScheme {
         body: &[u8],
         header: Option<&str>,
     ) -> Result<(), SignatureError> {
-        let header = header
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-            .ok_or(SignatureError::Missing)?;
+        let header = super::present(header).ok_or(SignatureError::Missing)?;
         let encoded = strip_prefix_ignore_case(header, &self.prefix).ok_or(SignatureError::Malformed)?;
         let claimed = match self.encoding {
             Encoding::Hex => hex::decode(encoded).map_err(|_| SignatureError::Malformed)?,

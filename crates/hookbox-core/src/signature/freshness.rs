@@ -3,6 +3,36 @@
 //! parameter, never read here, so that every rule is tested at a fixed instant.
 
 use super::SignatureError;
+use super::mac::Algorithm;
+
+/// What a timestamped delivery claims: the signed message (in parts), the signatures it carries and
+/// the time it was signed at.
+pub(super) struct Stamped<'a> {
+    pub signed: &'a [&'a [u8]],
+    pub claimed: &'a [Vec<u8>],
+    pub signed_at: i64,
+}
+
+impl Stamped<'_> {
+    /// The timestamped schemes' one rule: the MAC first (any claimed signature under any key, every
+    /// pair tried in constant time, all HMAC-SHA256), then the clock. So a delivery refused as too old
+    /// was genuinely the sender's, which tells the operator to look at clocks or queues rather than
+    /// at secrets.
+    pub(super) fn verify<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        tolerance: Tolerance,
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        let matched = self.claimed.iter().fold(false, |matched, claimed| {
+            matched | Algorithm::Sha256.matches_any(keys, self.signed, claimed)
+        });
+        if !matched {
+            return Err(SignatureError::Mismatch);
+        }
+        tolerance.admits(self.signed_at, now)
+    }
+}
 
 /// How far a signed timestamp may be from the receiver's clock, before or after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,11 +38,7 @@ pub(super) fn verify_hub_signature<S: AsRef<[u8]>>(
     body: &[u8],
     headers: &Headers,
 ) -> Result<(), SignatureError> {
-    let value = headers
-        .get(HUB_HEADER)
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
-        .ok_or(SignatureError::Missing)?;
+    let value = super::present(headers.get(HUB_HEADER)).ok_or(SignatureError::Missing)?;
     let scheme = if strip_prefix_ignore_case(value, "sha256=").is_some() {
         HmacScheme::github_sha256()
     } else if strip_prefix_ignore_case(value, "sha1=").is_some() {

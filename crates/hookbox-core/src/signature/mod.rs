@@ -160,6 +160,12 @@ pub fn token_matches<S: AsRef<[u8]>>(tokens: &[S], presented: &[u8]) -> bool {
     matched.into()
 }
 
+/// A signature header's value as the schemes read it: trimmed, and an empty one counts as absent
+/// (an unset header and a blank one are both "the signature is missing").
+fn present(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|value| !value.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 
 use super::SignatureError;
 use super::body_hmac::strip_prefix_ignore_case;
-use super::freshness::{Tolerance, parse_unix_seconds};
+use super::freshness::{Stamped, Tolerance, parse_unix_seconds};
 use super::mac::Algorithm;
 use crate::http::Headers;
 
@@ -12,7 +12,7 @@ const SIGNATURE_HEADER: &str = "x-slack-signature";
 const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";
 const VERSION: &str = "v0";
 
-/// Checks the MAC first, then the timestamp (see `stripe::verify` for why).
+/// Checks the MAC first, then the timestamp ([`Stamped::verify`]).
 pub(super) fn verify<S: AsRef<[u8]>>(
     tolerance: Tolerance,
     secrets: &[S],
@@ -20,18 +20,19 @@ pub(super) fn verify<S: AsRef<[u8]>>(
     headers: &Headers,
     now: i64,
 ) -> Result<(), SignatureError> {
-    let present = |name| headers.get(name).map(str::trim).filter(|value| !value.is_empty());
+    let present = |name| super::present(headers.get(name));
     let (Some(signature), Some(timestamp)) = (present(SIGNATURE_HEADER), present(TIMESTAMP_HEADER)) else {
         return Err(SignatureError::Missing);
     };
     let signed_at = parse_unix_seconds(timestamp)?;
     let encoded = strip_prefix_ignore_case(signature, "v0=").ok_or(SignatureError::Malformed)?;
     let claimed = hex::decode(encoded).map_err(|_| SignatureError::Malformed)?;
-    let signed = [VERSION.as_bytes(), b":", timestamp.as_bytes(), b":", body];
-    if !Algorithm::Sha256.matches_any(secrets, &signed, &claimed) {
-        return Err(SignatureError::Mismatch);
-    }
-    tolerance.admits(signed_at, now)
+    let stamped = Stamped {
+        signed: &[VERSION.as_bytes(), b":", timestamp.as_bytes(), b":", body],
+        claimed: &[claimed],
+        signed_at,
+    };
+    stamped.verify(secrets, tolerance, now)
 }
 
 /// The `X-Slack-Signature` value Slack would send for `body` with `X-Slack-Request-Timestamp:

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::SignatureError;
-use super::freshness::{Tolerance, parse_unix_seconds};
+use super::freshness::{Stamped, Tolerance, parse_unix_seconds};
 use super::mac::Algorithm;
 use crate::http::Headers;
 
@@ -24,7 +24,7 @@ pub fn secret_key(secret: &[u8]) -> Option<Vec<u8>> {
     BASE64.decode(encoded).ok()
 }
 
-/// Checks the MAC first, then the timestamp (see `stripe::verify` for why).
+/// Checks the MAC first, then the timestamp ([`Stamped::verify`]).
 pub(super) fn verify<S: AsRef<[u8]>>(
     tolerance: Tolerance,
     secrets: &[S],
@@ -32,7 +32,7 @@ pub(super) fn verify<S: AsRef<[u8]>>(
     headers: &Headers,
     now: i64,
 ) -> Result<(), SignatureError> {
-    let present = |name| headers.get(name).map(str::trim).filter(|value| !value.is_empty());
+    let present = |name| super::present(headers.get(name));
     let (Some(id), Some(timestamp), Some(signatures)) =
         (present(ID_HEADER), present(TIMESTAMP_HEADER), present(SIGNATURE_HEADER))
     else {
@@ -54,14 +54,12 @@ pub(super) fn verify<S: AsRef<[u8]>>(
     if keys.is_empty() && !secrets.is_empty() {
         return Err(SignatureError::UnusableSecret);
     }
-    let signed = [id.as_bytes(), b".", timestamp.as_bytes(), b".", body];
-    let matched = claimed.iter().fold(false, |matched, claimed| {
-        matched | Algorithm::Sha256.matches_any(&keys, &signed, claimed)
-    });
-    if !matched {
-        return Err(SignatureError::Mismatch);
-    }
-    tolerance.admits(signed_at, now)
+    let stamped = Stamped {
+        signed: &[id.as_bytes(), b".", timestamp.as_bytes(), b".", body],
+        claimed: &claimed,
+        signed_at,
+    };
+    stamped.verify(&keys, tolerance, now)
 }
 
 /// One `webhook-signature` entry, `v1,<base64>`, as a sender keyed with `key` (see [`secret_key`])

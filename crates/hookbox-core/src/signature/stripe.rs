@@ -4,14 +4,13 @@
 //! test-mode signature) are ignored, as Stripe's own libraries ignore them.
 
 use super::SignatureError;
-use super::freshness::{Tolerance, parse_unix_seconds};
+use super::freshness::{Stamped, Tolerance, parse_unix_seconds};
 use super::mac::Algorithm;
 use crate::http::Headers;
 
 const HEADER: &str = "stripe-signature";
 
-/// Checks the MAC first, then the timestamp: a delivery refused as too old was genuinely Stripe's,
-/// which tells the operator to look at clocks or queues rather than at secrets.
+/// Checks the MAC first, then the timestamp ([`Stamped::verify`]).
 pub(super) fn verify<S: AsRef<[u8]>>(
     tolerance: Tolerance,
     secrets: &[S],
@@ -19,11 +18,7 @@ pub(super) fn verify<S: AsRef<[u8]>>(
     headers: &Headers,
     now: i64,
 ) -> Result<(), SignatureError> {
-    let value = headers
-        .get(HEADER)
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
-        .ok_or(SignatureError::Missing)?;
+    let value = super::present(headers.get(HEADER)).ok_or(SignatureError::Missing)?;
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for element in value.split(',') {
@@ -40,14 +35,12 @@ pub(super) fn verify<S: AsRef<[u8]>>(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    let signed = [timestamp.as_bytes(), b".", body];
-    let matched = signatures.iter().fold(false, |matched, claimed| {
-        matched | Algorithm::Sha256.matches_any(secrets, &signed, claimed)
-    });
-    if !matched {
-        return Err(SignatureError::Mismatch);
-    }
-    tolerance.admits(signed_at, now)
+    let stamped = Stamped {
+        signed: &[timestamp.as_bytes(), b".", body],
+        claimed: &signatures,
+        signed_at,
+    };
+    stamped.verify(secrets, tolerance, now)
 }
 
 /// The `Stripe-Signature` value Stripe would send for `body` at `timestamp`: for tests and tools.
