@@ -28,19 +28,24 @@ pub trait Function {
     ) -> impl Future<Output = Result<Self::Response, lambda_runtime::Error>>;
 }
 
-/// Installs the JSON log subscriber, runs `start` (the cold start: configuration, secrets, clients,
-/// built once), then hands every invocation to the function it built. A cold start that fails is
-/// logged as one error line and returned, so the runtime reports it and Lambda does not keep a
-/// half-configured function.
+/// Installs the JSON log subscriber, checks that TLS can work (the system has CA certificates), runs
+/// `start` (the cold start: configuration, secrets, clients, built once), then hands every invocation
+/// to the function it built. A cold start that fails is logged as one error line, reported to the
+/// Runtime API and ends the process with status 1, so that Lambda does not keep a half-configured
+/// function and the caller hears of it at once.
 pub async fn run<F, E>(start: impl Future<Output = Result<F, E>>) -> Result<(), lambda_runtime::Error>
 where
     F: Function,
     E: std::error::Error + Send + Sync + 'static,
 {
     crate::init_tracing();
-    let function = start.await.inspect_err(|error| {
-        tracing::error!(%error, "cannot start");
-    })?;
+    if let Err(error) = crate::trust_store::check() {
+        crate::init_error::exit_with(&error).await;
+    }
+    let function = match start.await {
+        Ok(function) => function,
+        Err(error) => crate::init_error::exit_with(&error).await,
+    };
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<F::Event>| function.invoke(event))).await
 }

@@ -20,8 +20,10 @@
 
 mod function;
 pub mod gateway;
+mod init_error;
 mod json_log;
 pub mod settings;
+mod trust_store;
 
 pub use function::{Function, HttpFunction, HttpHandler, run, run_http};
 pub use gateway::{EventError, Gateway, GatewayEvent, GatewayResponse, IncomingRequest, MalformedEvent, Reply};

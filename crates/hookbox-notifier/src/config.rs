@@ -15,9 +15,14 @@ pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// The configuration in force: the file named by `HOOKBOX_CONCOURSE_CONFIG_FILE` when it is set and
 /// not empty (a runtime override that needs no rebuild, e.g. a file of a Lambda layer: the template's
 /// `ConcourseConfigFile` parameter, empty by default), else the baked `config/concourse.json`, else an
-/// empty one.
+/// empty one. `HOOKBOX_CONCOURSE_URL`, when set and not empty, replaces its `atc_url`: the template
+/// declares it empty so that `sam local invoke --env-vars` can point a notifier at a local ATC.
 pub fn config_from_env(env: &Env) -> Result<ConcourseConfig, StartupError> {
-    load_config(env.var("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())
+    let mut config = load_config(env.var("HOOKBOX_CONCOURSE_CONFIG_FILE").as_deref())?;
+    if let Some(url) = env.var("HOOKBOX_CONCOURSE_URL") {
+        config.atc_url = url;
+    }
+    Ok(config)
 }
 
 /// The configuration in `override_file` (when given and not empty), or else the baked one, or else an
@@ -71,6 +76,19 @@ mod tests {
         let baked = load_config(None).unwrap();
         assert_eq!(config_from_env(&Env::new(|_| Some(String::new()))).unwrap(), baked);
         assert_eq!(config_from_env(&Env::new(|_| None)).unwrap(), baked);
+    }
+
+    #[test]
+    fn the_atc_url_variable_replaces_the_files() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/concourse.example.json");
+        let env = Env::new(move |name| match name {
+            "HOOKBOX_CONCOURSE_CONFIG_FILE" => Some(example.to_owned()),
+            "HOOKBOX_CONCOURSE_URL" => Some("http://127.0.0.1:8079".to_owned()),
+            _ => None,
+        });
+        let config = config_from_env(&env).unwrap();
+        assert_eq!(config.atc_url, "http://127.0.0.1:8079");
+        assert_eq!(config.resources, load_config(Some(example)).unwrap().resources);
     }
 
     #[test]

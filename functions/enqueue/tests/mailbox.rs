@@ -782,6 +782,68 @@ async fn a_function_without_its_queue_url_refuses_to_start() {
     assert!(function.logs().contains("HOOKBOX_QUEUE_MAILBOX"), "{}", function.logs());
 }
 
+/// A host without a CA bundle (a bare container image): the function refuses to start with one clear
+/// error line and a non-zero status, instead of panicking inside the SDK's TLS setup at the first request.
+#[tokio::test]
+async fn a_function_without_ca_certificates_refuses_to_start_without_a_panic() {
+    let emulator = Emulator::start();
+    let mut env = local_aws_env("http://127.0.0.1:9");
+    env.push(("HOOKBOX_QUEUE_MAILBOX".into(), "http://127.0.0.1:9/q".into()));
+    // The clients then look nowhere else, as rustls-native-certs does.
+    env.push(("SSL_CERT_FILE".into(), "/nonexistent/ca-certificates.crt".into()));
+    let mut function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &env);
+    assert!(function.exits_within(WAIT), "the function should exit at init");
+    let logs = function.logs();
+    assert!(!logs.contains("panicked"), "{logs}");
+    // The emulator took the report: no warning that it did not.
+    assert!(!logs.contains("did not take the init error"), "{logs}");
+    let errors: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.to_string().contains("cannot start"))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line: {logs}");
+    let line = errors[0].to_string();
+    assert!(
+        line.contains("no CA certificates") && line.contains("/nonexistent/ca-certificates.crt"),
+        "{line}"
+    );
+}
+
+/// `config/routes.example.json`, copied into place as the README suggests, starts the function with
+/// nothing but the variables the template gives it (its queues are the template's) and routes by it.
+#[tokio::test]
+async fn the_example_routes_file_starts_the_function_with_the_templates_variables() {
+    let template = include_str!("../../../template.yaml");
+    let moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let mailbox_url = aws.create_queue("mailbox", 262_144).await;
+    aws.create_bucket(BUCKET).await;
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/routes.example.json");
+    let mut env = local_aws_env(&moto.endpoint());
+    for (name, value) in [
+        ("HOOKBOX_QUEUE_MAILBOX", mailbox_url.as_str()),
+        ("HOOKBOX_BODY_BUCKET", BUCKET),
+        ("HOOKBOX_MAX_MESSAGE_BYTES", "262144"),
+        ("HOOKBOX_MAX_BODY_BYTES", "5242880"),
+    ] {
+        assert!(
+            template.contains(&format!("{name}: ")),
+            "template.yaml does not set {name}"
+        );
+        env.push((name.into(), value.into()));
+    }
+    env.push(("HOOKBOX_ROUTES_FILE".into(), example.into()));
+    let emulator = Emulator::start();
+    let function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &env);
+    let event = sample_event("enqueue-github-push-httpapi.json");
+    let (status, answer) = emulator.invoke_http(&function, FUNCTION, &event).await;
+    assert_eq!(status, 202, "{answer}\n{}", function.logs());
+    let stored = aws.drain(&mailbox_url, 1, WAIT).await;
+    let envelope = Envelope::from_json(stored[0].body().unwrap()).unwrap();
+    assert_eq!(envelope.route, "github");
+}
+
 /// With no routes file every delivery is stored, but probes such as OPTIONS (a CORS preflight) are not.
 #[tokio::test]
 async fn the_default_route_answers_405_to_probes() {
