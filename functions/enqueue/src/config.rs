@@ -140,9 +140,15 @@ mod tests {
     }
 
     #[test]
-    fn the_template_hands_the_function_every_queue_and_secret_the_baked_routes_use() {
+    fn the_template_hands_the_function_every_queue_and_secret_the_baked_and_example_routes_use() {
         let template = include_str!("../../../template.yaml");
-        let routes = load_routes(None).unwrap();
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/routes.example.json");
+        for routes in [load_routes(None).unwrap(), load_routes(Some(example)).unwrap()] {
+            assert_template_sets_every_variable_of(template, &routes);
+        }
+    }
+
+    fn assert_template_sets_every_variable_of(template: &str, routes: &Routes) {
         let queues = routes.queue_names().into_iter().map(queue_env_var);
         let secrets = routes.secret_names().into_iter().map(secret_env_var);
         for variable in queues.chain(secrets) {
