@@ -155,9 +155,16 @@ pub struct FakeAtc {
 }
 
 impl FakeAtc {
-    /// Starts the server on its own thread, so it answers whatever the test's runtime is doing.
+    /// Starts the server on 127.0.0.1, on its own thread, so it answers whatever the test's runtime
+    /// is doing.
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into())
+    }
+
+    /// [`FakeAtc::start`] listening on `ip` only (the Docker bridge's gateway, for `sam local`'s
+    /// containers).
+    pub fn start_on(ip: std::net::IpAddr) -> Self {
+        let listener = std::net::TcpListener::bind((ip, 0)).expect("a free port");
         listener.set_nonblocking(true).expect("a non-blocking listener");
         let addr = listener.local_addr().expect("a bound address");
         let state = Arc::new(Mutex::new(State::default()));

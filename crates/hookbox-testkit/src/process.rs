@@ -2,7 +2,7 @@
 //! that a test can read the logs and a failing test can show them.
 
 use std::fs::File;
-use std::net::TcpStream;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -44,12 +44,18 @@ impl Service {
             .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
-    /// Waits until something accepts connections on `port`, failing the test (with the process's
-    /// output) after `limit`.
+    /// Waits until something accepts connections on `port` of 127.0.0.1, failing the test (with the
+    /// process's output) after `limit`.
     pub fn wait_for_port(&mut self, port: u16, limit: Duration) {
+        self.wait_for(SocketAddr::from((Ipv4Addr::LOCALHOST, port)), limit);
+    }
+
+    /// Waits until something accepts connections on `address`, failing the test (with the process's
+    /// output) after `limit`.
+    pub fn wait_for(&mut self, address: SocketAddr, limit: Duration) {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            if TcpStream::connect(address).is_ok() {
                 return;
             }
             assert!(
@@ -61,7 +67,7 @@ impl Service {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!(
-            "{} did not listen on {port} within {limit:?}:\n{}",
+            "{} did not listen on {address} within {limit:?}:\n{}",
             self.name,
             self.output()
         );
