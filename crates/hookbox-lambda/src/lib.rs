@@ -25,7 +25,7 @@ pub mod settings;
 
 pub use function::{Function, HttpFunction, HttpHandler, run, run_http};
 pub use gateway::{EventError, Gateway, GatewayEvent, GatewayResponse, IncomingRequest, MalformedEvent, Reply};
-pub use json_log::JsonLog;
+pub use json_log::{JsonLog, rfc3339_millis};
 pub use settings::{Env, SettingsError};
 use tracing::level_filters::LevelFilter;
 
