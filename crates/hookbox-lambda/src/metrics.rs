@@ -225,13 +225,24 @@ impl Document {
         }
         for recorded in &self.values {
             let value = match recorded.values.as_slice() {
-                [one] => Value::from(*one),
-                many => Value::from(many.to_vec()),
+                [one] => number(*one),
+                many => Value::Array(many.iter().copied().map(number).collect()),
             };
             line.insert(recorded.metric.name.into(), value);
         }
         line.insert("requestId".into(), Value::from(request_id));
         Value::Object(line).to_string()
+    }
+}
+
+/// A whole number as an integer (`1`, not `1.0`: what a count reads as in Logs Insights), any other as
+/// itself.
+fn number(value: f64) -> Value {
+    // Beyond 2^53 an f64 no longer holds every integer; such a value stays a float.
+    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+        Value::from(value as i64)
+    } else {
+        Value::from(value)
     }
 }
 
@@ -296,7 +307,7 @@ mod tests {
                      "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}]},
                 ]},
                 "Stack": "prod", "Function": "enqueue", "Route": "github", "Outcome": "stored",
-                "Requests": 1.0, "BodyBytes": 812.0, "Latency": [12.5, 20.0], "requestId": "r-1"
+                "Requests": 1, "BodyBytes": 812, "Latency": [12.5, 20], "requestId": "r-1"
             })]
         );
     }
@@ -321,15 +332,13 @@ mod tests {
         let metrics = Metrics::default();
         metrics.put(&EVENTS, 2.0, &[("Kind", "created")]);
         metrics.put(&LATENCY, 5.0, &[]);
+        metrics.put(&LATENCY, 0.25, &[]);
         metrics.put(&EVENTS, 1.0, &[("Kind", "test")]);
         let lines = parsed(&metrics);
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert_eq!(
-            (&lines[0]["Kind"], &lines[0]["Events"]),
-            (&json!("created"), &json!(2.0))
-        );
-        assert_eq!(lines[0]["Latency"], json!(5.0));
-        assert_eq!((&lines[1]["Kind"], &lines[1]["Events"]), (&json!("test"), &json!(1.0)));
+        assert_eq!((&lines[0]["Kind"], &lines[0]["Events"]), (&json!("created"), &json!(2)));
+        assert_eq!(lines[0]["Latency"], json!([5, 0.25]));
+        assert_eq!((&lines[1]["Kind"], &lines[1]["Events"]), (&json!("test"), &json!(1)));
         assert!(lines[1].get("Latency").is_none());
     }
 
