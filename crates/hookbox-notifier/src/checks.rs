@@ -118,9 +118,10 @@ impl Concourse {
                         report.check_id = check_id;
                     }
                     Err(error) => {
-                        match error {
-                            CheckError::Timeout(_) => timed_out += 1,
-                            _ => failed += 1,
+                        if matches!(error, CheckError::Timeout(_)) {
+                            timed_out += 1;
+                        } else {
+                            failed += 1;
                         }
                         tracing::warn!(pipeline = %resource.pipeline, resource = %resource.name, %error, "check failed");
                         report.outcome = "failed";

@@ -61,6 +61,8 @@ impl HttpHandler for Notifier {
 }
 
 impl Notifier {
+    /// The delivery's answer, counting every kind but a refusal, which [`Notifier::handle`] counts
+    /// from the answer's status.
     async fn deliver(&self, request: IncomingRequest, request_id: &str, metrics: &Metrics) -> Reply {
         if request.method != "POST" {
             tracing::warn!(method = %request.method, "method not allowed");
