@@ -136,6 +136,7 @@ impl Notifier {
         };
         if self.concourse.config.resources.is_empty() {
             tracing::warn!("the Concourse configuration has no resources");
+            count_matched(metrics, 0);
             report.message =
                 Some("the function has no Concourse configuration (config/concourse.json); nothing to check");
             return Reply::json(200, &report);

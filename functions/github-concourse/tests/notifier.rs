@@ -348,6 +348,8 @@ async fn without_a_configuration_the_function_says_it_checks_nothing() {
         body["message"].as_str().unwrap().contains("no Concourse configuration"),
         "{body}"
     );
+    let matched = metric(&stack.function.logs(), "ResourcesMatched");
+    assert_eq!(matched.iter().map(MetricValue::sum).collect::<Vec<_>>(), [0.0]);
 }
 
 #[tokio::test]
