@@ -74,7 +74,7 @@ pub trait HttpHandler {
 }
 
 /// Gateway events no gateway shape could be read from (answered 400): a misconfigured integration.
-pub const MALFORMED_EVENTS: Metric = Metric {
+const MALFORMED_EVENTS: Metric = Metric {
     name: "MalformedEvents",
     unit: Unit::Count,
     dimensions: &[&[]],

@@ -26,7 +26,7 @@ mod json_log;
 pub mod metrics;
 pub mod settings;
 
-pub use function::{Function, HttpFunction, HttpHandler, MALFORMED_EVENTS, run, run_http};
+pub use function::{Function, HttpFunction, HttpHandler, run, run_http};
 pub use gateway::{EventError, Gateway, GatewayEvent, GatewayResponse, IncomingRequest, MalformedEvent, Reply};
 pub use json_log::{JsonLog, rfc3339_millis};
 pub use metrics::{Metric, Metrics, MetricsConfig, Unit};

@@ -11,7 +11,7 @@ use hookbox_core::envelope::BodySource;
 use hookbox_core::signature::{Algorithm, Encoding, HmacScheme, slack, standard_webhooks, stripe};
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
-use hookbox_testkit::logs::{json_lines, log_lines, metric};
+use hookbox_testkit::logs::{MetricValue, json_lines, log_lines, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::{TempDir, workspace_root};
 use serde_json::{Value, json};
@@ -755,6 +755,15 @@ async fn malformed_events_are_refused_without_killing_the_function() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].method, "POST");
     stack.assert_queue_empty(&stack.mailbox_url).await;
+    // Each event no gateway shape reads is counted; the JSON that is no object failed its invocation.
+    let malformed = metric(&stack.function.logs(), "MalformedEvents");
+    let counts: Vec<f64> = malformed.iter().map(MetricValue::sum).collect();
+    assert_eq!(counts, [1.0; 5], "{malformed:#?}");
+    assert!(
+        malformed
+            .iter()
+            .all(|value| value.dimension_sets == [["Stack", "Function"]])
+    );
 }
 
 /// The README's `cargo lambda invoke --data-file events/...` works as shown.
