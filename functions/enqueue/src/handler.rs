@@ -1,6 +1,8 @@
 //! One request, start to end: route it, check the route's rules, capture it as an envelope, store
 //! it in every target queue, and answer 202 only when all of them have it.
 
+use std::time::Instant;
+
 use futures::future::join_all;
 use hookbox_core::path::TOKEN_PLACEHOLDER;
 use hookbox_core::routes::Route;
@@ -10,8 +12,6 @@ use hookbox_lambda::{HttpHandler, IncomingRequest, Metrics, Reply};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-
-use std::time::Instant;
 
 use crate::config::Settings;
 use crate::message::{Attributes, body_key, delivery_id};
@@ -219,10 +219,7 @@ impl Mailbox {
     ) -> (Outcome, Reply) {
         let uploaded = match claim_check {
             Some(upload) => match self.upload(upload, metrics).await {
-                Ok(object) => {
-                    metrics.put(&CLAIM_CHECKS, 1.0, &[("Route", &route.name)]);
-                    Some(object)
-                }
+                Ok(object) => Some(object),
                 Err(error) => {
                     let reply = Reply::error(error.status, format!("not stored: {error}"), id);
                     return (Outcome::S3Failed, reply);
@@ -235,7 +232,12 @@ impl Mailbox {
             self.discard(object, metrics).await;
         }
         match outcome {
-            Ok(reply) => (Outcome::Stored, reply),
+            Ok(reply) => {
+                if uploaded.is_some() {
+                    metrics.put(&CLAIM_CHECKS, 1.0, &[("Route", &route.name)]);
+                }
+                (Outcome::Stored, reply)
+            }
             Err(undelivered) => (Outcome::SqsFailed, undelivered.reply),
         }
     }

@@ -27,7 +27,7 @@ pub const BODY_BYTES: Metric = Metric {
     dimensions: &[&["Route"]],
 };
 
-/// Bodies stored in the claim-check bucket.
+/// Requests stored (202) with their body in the claim-check bucket.
 pub const CLAIM_CHECKS: Metric = Metric {
     name: "ClaimChecks",
     unit: Unit::Count,

@@ -1247,6 +1247,11 @@ async fn a_claim_check_no_queue_took_is_deleted_and_the_sender_retries() {
     stack.assert_nothing_stored("no queue took it").await;
     let logs = stack.function.logs();
     assert!(logs.contains("claim-check body deleted"), "{logs}");
+    // Counted as an SQS failure, not as a claim check; S3 was called twice: the put and the delete.
+    let requests = metric(&logs, "Requests");
+    assert_eq!(requests[0].member("Outcome"), Some("sqs_failed"), "{requests:#?}");
+    assert!(metric(&logs, "ClaimChecks").is_empty(), "{logs}");
+    assert_eq!(metric(&logs, "S3Time")[0].values.len(), 2, "{logs}");
 }
 
 /// When only some queues take the message, their envelopes point at the body, so it stays (a
