@@ -12,7 +12,7 @@
 //! Tokens and passwords never appear in errors or logs: URLs carry the webhook token, so errors are
 //! stripped of their URL.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use reqwest::{StatusCode, Url};
@@ -149,9 +149,15 @@ impl ConcourseClient {
         })
     }
 
-    /// Checks every target concurrently; the outcomes are in the order of `targets`.
-    pub async fn check_all(&self, targets: &[CheckTarget]) -> Vec<Result<Triggered, CheckError>> {
-        join_all(targets.iter().map(|target| self.check(target))).await
+    /// Checks every target concurrently; the outcomes are in the order of `targets`, each with how long
+    /// it took (the ATC's latency, which the notifiers publish as a metric).
+    pub async fn check_all(&self, targets: &[CheckTarget]) -> Vec<(Result<Triggered, CheckError>, Duration)> {
+        join_all(targets.iter().map(|target| async move {
+            let started = Instant::now();
+            let outcome = self.check(target).await;
+            (outcome, started.elapsed())
+        }))
+        .await
     }
 
     /// Checks one resource now, all requests included (a login, a renewed login) within the timeout.

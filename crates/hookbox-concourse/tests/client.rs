@@ -125,7 +125,9 @@ async fn a_slow_failing_or_absent_atc_is_an_error_within_the_timeout() {
         started.elapsed()
     );
     assert!(
-        outcomes.iter().all(|o| matches!(o, Err(CheckError::Timeout(_)))),
+        outcomes
+            .iter()
+            .all(|(o, took)| matches!(o, Err(CheckError::Timeout(_))) && *took >= TIMEOUT && *took < TIMEOUT * 2),
         "{outcomes:?}"
     );
 

@@ -1,7 +1,14 @@
-//! A `tracing` subscriber that writes one JSON object per event on stdout, in the shape of
-//! tracing-subscriber's `fmt().json()` without time and target (what Lambda's `LogFormat: JSON` wants):
+//! A `tracing` subscriber that writes one JSON object per event on stdout, in the shape Lambda's
+//! `LogFormat: JSON` and CloudWatch Logs Insights expect of an application log line:
 //!
-//! `{"level":"INFO","fields":{"message":"stored","bytes":812},"span":{"requestId":"…","name":"…"},"spans":[…]}`
+//! `{"timestamp":"2026-12-01T16:00:00.123Z","level":"INFO","message":"stored","requestId":"…","bytes":812,"route":"github"}`
+//!
+//! `timestamp` (RFC 3339 UTC, milliseconds) and `level` are what Lambda reads to stamp and filter the
+//! line (`AWS_LAMBDA_LOG_LEVEL`); `message` and `requestId` are the fields Logs Insights and Lambda's
+//! own lines use. The fields of the spans the event happened in (the runtime's span carries Lambda's
+//! `requestId`, the HTTP adapter's the gateway's `gatewayRequestId`) and the event's own fields follow,
+//! flat beside them, the event's winning a clash: one level of keys, so that a query says `route`, never
+//! `fields.route` or `spans.0.requestId`.
 //!
 //! It is all a function needs (a level, the fields, the spans an event happened in) and nothing else:
 //! no registry, no per-layer filters, no formatting machinery, so that the deployed binaries stay small.
@@ -10,7 +17,8 @@
 //! never written below INFO, whatever the level. At TRACE `lambda_runtime` logs every raw event it
 //! receives (headers, tokens, query secrets), and the SDK and HTTP stacks log requests and responses
 //! (the envelopes, with their headers). hookbox's own targets follow the level, so DEBUG and TRACE stay
-//! useful and no secret reaches a log line at any level.
+//! useful and no secret reaches a log line at any level. Spans at INFO are always recorded, even when
+//! the level is WARN or ERROR, so that those lines still name their request.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -18,13 +26,14 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::macros::format_description;
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
 struct Span {
-    name: &'static str,
     fields: Map<String, Value>,
     references: usize,
 }
@@ -98,36 +107,59 @@ impl JsonLog {
         }
     }
 
-    /// The event as one JSON line, with the spans entered on this thread.
+    /// The event as one JSON line: the members Lambda reads first, then the fields of the spans entered
+    /// on this thread (outermost first, so an inner span's field wins) and the event's own.
     fn line(&self, event: &Event<'_>) -> Vec<u8> {
         let mut fields = Map::new();
-        event.record(&mut Fields(&mut fields));
-        let mut object = Map::new();
-        object.insert("level".into(), Value::from(event.metadata().level().as_str()));
-        object.insert("fields".into(), Value::Object(fields));
-        let spans: Vec<Value> = ENTERED.with(|entered| {
+        ENTERED.with(|entered| {
             let open = self.spans.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            entered
-                .borrow()
-                .iter()
-                .filter_map(|id| open.get(index(*id))?.as_ref())
-                .map(|span| {
-                    let mut fields = span.fields.clone();
-                    fields.insert("name".into(), Value::from(span.name));
-                    Value::Object(fields)
-                })
-                .collect()
+            for span in entered.borrow().iter().filter_map(|id| open.get(index(*id))?.as_ref()) {
+                fields.extend(span.fields.iter().map(|(name, value)| (name.clone(), value.clone())));
+            }
         });
-        if let Some(innermost) = spans.last() {
-            object.insert("span".into(), innermost.clone());
+        event.record(&mut Fields(&mut fields));
+        // Lambda's members are the line's own: a field of the same name does not replace them.
+        fields.remove("timestamp");
+        fields.remove("level");
+        let message = fields.remove("message").unwrap_or_else(|| Value::from(""));
+        let request_id = fields.remove(REQUEST_ID);
+        let mut line = Vec::with_capacity(256);
+        line.push(b'{');
+        member(
+            &mut line,
+            "timestamp",
+            &Value::from(rfc3339_millis(OffsetDateTime::now_utc())),
+        );
+        member(&mut line, "level", &Value::from(event.metadata().level().as_str()));
+        member(&mut line, "message", &message);
+        if let Some(request_id) = &request_id {
+            member(&mut line, REQUEST_ID, request_id);
         }
-        if !spans.is_empty() {
-            object.insert("spans".into(), Value::Array(spans));
+        for (name, value) in &fields {
+            member(&mut line, name, value);
         }
-        let mut line = serde_json::to_vec(&Value::Object(object)).unwrap_or_default();
-        line.push(b'\n');
+        line.pop();
+        line.extend_from_slice(b"}\n");
         line
     }
+}
+
+/// The field Lambda's request id is in: the runtime names it so in its span, and Lambda's own lines too.
+const REQUEST_ID: &str = "requestId";
+
+/// Appends `"name":value,` to a line being written.
+fn member(line: &mut Vec<u8>, name: &str, value: &Value) {
+    // Writing JSON into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *line, name);
+    line.push(b':');
+    let _ = serde_json::to_writer(&mut *line, value);
+    line.push(b',');
+}
+
+/// `2026-12-01T16:00:00.123Z`: RFC 3339 in UTC with milliseconds, what Lambda reads as a line's time.
+pub fn rfc3339_millis(at: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    at.to_offset(time::UtcOffset::UTC).format(format).unwrap_or_default()
 }
 
 fn index(id: u64) -> usize {
@@ -136,26 +168,25 @@ fn index(id: u64) -> usize {
 
 impl Subscriber for JsonLog {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        let max = if is_wire_target(metadata.target()) {
-            self.max.min(LevelFilter::INFO)
-        } else {
-            self.max
-        };
+        let mut max = self.max;
+        if metadata.is_span() {
+            // The spans name the request (the runtime's is at INFO): a WARN line needs them too.
+            max = max.max(LevelFilter::INFO);
+        }
+        if is_wire_target(metadata.target()) {
+            max = max.min(LevelFilter::INFO);
+        }
         max >= *metadata.level()
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(self.max)
+        Some(self.max.max(LevelFilter::INFO))
     }
 
     fn new_span(&self, attributes: &Attributes<'_>) -> Id {
         let mut fields = Map::new();
         attributes.record(&mut Fields(&mut fields));
-        let span = Span {
-            name: attributes.metadata().name(),
-            fields,
-            references: 1,
-        };
+        let span = Span { fields, references: 1 };
         let mut spans = self.spans.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let slot = match spans.iter().position(Option::is_none) {
             Some(free) => {
@@ -259,36 +290,109 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn events_are_json_lines_with_their_fields_and_spans() {
+    /// Runs `body` under a subscriber at `max` and returns what it wrote.
+    fn text(max: LevelFilter, body: impl FnOnce()) -> String {
         let written = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&written);
-        let log = JsonLog::with_output(LevelFilter::INFO, move |line| {
-            sink.lock().unwrap().extend_from_slice(line)
-        });
-        tracing::subscriber::with_default(log, || {
-            let span = tracing::info_span!("invoke", requestId = "r-1");
+        let log = JsonLog::with_output(max, move |line| sink.lock().unwrap().extend_from_slice(line));
+        tracing::subscriber::with_default(log, body);
+        let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        assert!(text.is_empty() || text.ends_with('\n'), "{text}");
+        text
+    }
+
+    /// [`text`], each line parsed.
+    fn written(max: LevelFilter, body: impl FnOnce()) -> Vec<Value> {
+        let text = text(max, body);
+        text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    }
+
+    /// The line without its timestamp, after checking that it is RFC 3339 UTC with milliseconds.
+    fn untimed(mut line: Value) -> Value {
+        let stamp = line["timestamp"].as_str().expect("a timestamp").to_owned();
+        let shape: String = stamp
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '0' } else { c })
+            .collect();
+        assert_eq!(
+            shape, "0000-00-00T00:00:00.000Z",
+            "RFC 3339, UTC, milliseconds: {stamp}"
+        );
+        line.as_object_mut().unwrap().remove("timestamp");
+        line
+    }
+
+    #[test]
+    fn events_are_flat_json_lines_with_their_spans_fields() {
+        let lines = written(LevelFilter::INFO, || {
+            let span = tracing::info_span!("Lambda runtime invoke", requestId = "r-1", xrayTraceId = "t-1");
             let entered = span.enter();
             tracing::debug!("not written");
-            tracing::info!(bytes = 812_u64, ok = true, error = %"boom", "stored");
+            let inner = tracing::info_span!("gateway request", gatewayRequestId = "g-1", route = "outer");
+            let inner_entered = inner.enter();
+            tracing::info!(bytes = 812_u64, ok = true, error = %"boom", route = "github", "stored");
+            drop(inner_entered);
             drop(entered);
             drop(span);
             tracing::warn!("outside");
-            let span = tracing::info_span!("again", n = 2);
+            let span = tracing::info_span!("again", n = 2, requestId = "r-2");
             let _entered = span.enter();
             let written_by = "test";
-            tracing::error!(?written_by, "inside");
+            tracing::error!(?written_by, requestId = "mine", level = "not the level", "inside");
+            tracing::info!(count = 1);
         });
-        let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
-        let lines: Vec<Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let lines: Vec<Value> = lines.into_iter().map(untimed).collect();
         assert_eq!(
             lines,
             [
-                serde_json::json!({"level": "INFO", "fields": {"message": "stored", "bytes": 812, "ok": true, "error": "boom"},
-                                   "span": {"requestId": "r-1", "name": "invoke"}, "spans": [{"requestId": "r-1", "name": "invoke"}]}),
-                serde_json::json!({"level": "WARN", "fields": {"message": "outside"}}),
-                serde_json::json!({"level": "ERROR", "fields": {"message": "inside", "written_by": "\"test\""},
-                                   "span": {"n": 2, "name": "again"}, "spans": [{"n": 2, "name": "again"}]}),
+                serde_json::json!({"level": "INFO", "message": "stored", "requestId": "r-1", "xrayTraceId": "t-1",
+                                   "gatewayRequestId": "g-1", "bytes": 812, "ok": true, "error": "boom", "route": "github"}),
+                serde_json::json!({"level": "WARN", "message": "outside"}),
+                serde_json::json!({"level": "ERROR", "message": "inside", "requestId": "mine", "n": 2,
+                                   "written_by": "\"test\""}),
+                serde_json::json!({"level": "INFO", "message": "", "requestId": "r-2", "n": 2, "count": 1}),
+            ]
+        );
+    }
+
+    #[test]
+    fn timestamps_are_utc_with_milliseconds() {
+        let at = time::macros::datetime!(2026-12-01 17:00:00.123456 +01:00);
+        assert_eq!(rfc3339_millis(at), "2026-12-01T16:00:00.123Z");
+    }
+
+    #[test]
+    fn lines_begin_with_what_lambda_reads() {
+        let text = text(LevelFilter::INFO, || {
+            let span = tracing::info_span!("Lambda runtime invoke", requestId = "r-1");
+            let _entered = span.enter();
+            tracing::info!(aardvark = 1, "first");
+        });
+        let rest = text.strip_prefix("{\"timestamp\":\"").expect("the timestamp first");
+        let (_, rest) = rest.split_once('"').unwrap();
+        assert_eq!(
+            rest,
+            ",\"level\":\"INFO\",\"message\":\"first\",\"requestId\":\"r-1\",\"aardvark\":1}\n"
+        );
+    }
+
+    #[test]
+    fn warnings_name_their_request_even_when_info_is_off() {
+        let lines = written(LevelFilter::WARN, || {
+            let span = tracing::info_span!(target: "lambda_runtime", "Lambda runtime invoke", requestId = "r-1");
+            let _entered = span.enter();
+            tracing::info!("not written");
+            tracing::warn!("refused");
+            let debug = tracing::debug_span!("detail", secret = "never");
+            let _inside = debug.enter();
+            tracing::warn!("still named");
+        });
+        let lines: Vec<Value> = lines.into_iter().map(untimed).collect();
+        assert_eq!(
+            lines,
+            [
+                serde_json::json!({"level": "WARN", "message": "refused", "requestId": "r-1"}),
+                serde_json::json!({"level": "WARN", "message": "still named", "requestId": "r-1"}),
             ]
         );
     }
@@ -314,7 +418,7 @@ mod tests {
         let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
         let messages: Vec<String> = text
             .lines()
-            .map(|line| serde_json::from_str::<Value>(line).unwrap()["fields"]["message"].to_string())
+            .map(|line| serde_json::from_str::<Value>(line).unwrap()["message"].to_string())
             .collect();
         assert_eq!(
             messages,

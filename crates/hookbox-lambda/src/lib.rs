@@ -13,6 +13,8 @@
 //!   tracing-subscriber's, no registry or formatting machinery either: scripts/bench measured what each
 //!   step saved (see the git history). The runtime, HTTP and AWS SDK libraries are never logged below
 //!   INFO, so that no level logs a raw event or a payload.
+//! - [`metrics`]: CloudWatch metrics as Embedded Metric Format lines, one per invocation, written by
+//!   [`run`] after the function's own log lines; nothing at cold start.
 //! - [`sdk_config_from_env`] (feature `sdk`): an `SdkConfig` read straight from the variables Lambda sets
 //!   (region, the execution role's credentials, `AWS_ENDPOINT_URL`), with one HTTPS client on rustls and
 //!   ring, instead of running aws-config's whole provider chain at cold start. Outside Lambda (no
@@ -22,12 +24,14 @@ mod function;
 pub mod gateway;
 mod init_error;
 mod json_log;
+pub mod metrics;
 pub mod settings;
 mod trust_store;
 
 pub use function::{Function, HttpFunction, HttpHandler, run, run_http};
 pub use gateway::{EventError, Gateway, GatewayEvent, GatewayResponse, IncomingRequest, MalformedEvent, Reply};
-pub use json_log::JsonLog;
+pub use json_log::{JsonLog, rfc3339_millis};
+pub use metrics::{Metric, Metrics, MetricsConfig, Unit};
 pub use settings::{Env, SettingsError};
 use tracing::level_filters::LevelFilter;
 

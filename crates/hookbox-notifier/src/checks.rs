@@ -1,11 +1,14 @@
 //! Asking the ATC to check the resources an event concerns, and reporting each outcome the same way
-//! in both notifiers: one log line per check, one entry per check in the function's answer.
+//! in both notifiers: one log line per check, one entry per check in the function's answer, and the
+//! checks' metrics.
 
 use std::time::Duration;
 
 use hookbox_concourse::{CheckError, CheckTarget, ConcourseClient, ConcourseConfig, Triggered};
+use hookbox_lambda::Metrics;
 use serde::Serialize;
 
+use crate::metrics::{ATC_LATENCY, CHECKS_FAILED, CHECKS_TIMED_OUT, CHECKS_TRIGGERED};
 use crate::{Secrets, StartupError};
 
 /// The configured resources and the client that checks them: built once at cold start.
@@ -73,8 +76,9 @@ impl Concourse {
     }
 
     /// Checks the resources at `matches` (config indices, each with its cause) concurrently and
-    /// reports each outcome in that order, logging one line per check under `request_id`.
-    pub async fn check<C>(&self, matches: Vec<(usize, C)>, request_id: &str) -> Vec<CheckReport<'_, C>> {
+    /// reports each outcome in that order, logging one line per check and recording the checks'
+    /// metrics.
+    pub async fn check<C>(&self, matches: Vec<(usize, C)>, metrics: &Metrics) -> Vec<CheckReport<'_, C>> {
         let targets: Vec<CheckTarget> = matches
             .iter()
             .map(|(index, _)| {
@@ -88,10 +92,12 @@ impl Concourse {
             })
             .collect();
         let outcomes = self.client.check_all(&targets).await;
-        matches
+        let (mut triggered, mut failed, mut timed_out) = (0_u32, 0_u32, 0_u32);
+        let reports = matches
             .into_iter()
             .zip(outcomes)
-            .map(|((index, cause), outcome)| {
+            .map(|((index, cause), (outcome, took))| {
+                metrics.put(&ATC_LATENCY, took.as_secs_f64() * 1000.0, &[]);
                 let resource = &self.config.resources[index];
                 let mut report = CheckReport {
                     pipeline: &resource.pipeline,
@@ -106,12 +112,18 @@ impl Concourse {
                 };
                 match outcome {
                     Ok(Triggered { status, check_id }) => {
-                        tracing::info!(request_id, pipeline = %resource.pipeline, resource = %resource.name, status, "check triggered");
+                        triggered += 1;
+                        tracing::info!(pipeline = %resource.pipeline, resource = %resource.name, status, "check triggered");
                         report.status = Some(status);
                         report.check_id = check_id;
                     }
                     Err(error) => {
-                        tracing::warn!(request_id, pipeline = %resource.pipeline, resource = %resource.name, %error, "check failed");
+                        if matches!(error, CheckError::Timeout(_)) {
+                            timed_out += 1;
+                        } else {
+                            failed += 1;
+                        }
+                        tracing::warn!(pipeline = %resource.pipeline, resource = %resource.name, %error, "check failed");
                         report.outcome = "failed";
                         report.status = status_of(&error);
                         report.transient = error.is_transient();
@@ -120,7 +132,11 @@ impl Concourse {
                 }
                 report
             })
-            .collect()
+            .collect();
+        metrics.put(&CHECKS_TRIGGERED, f64::from(triggered), &[]);
+        metrics.put(&CHECKS_FAILED, f64::from(failed), &[]);
+        metrics.put(&CHECKS_TIMED_OUT, f64::from(timed_out), &[]);
+        reports
     }
 }
 

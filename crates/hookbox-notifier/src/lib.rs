@@ -4,12 +4,14 @@
 //! - [`config`]: the pipeline config baked in at build time (`config/concourse.json`), its runtime
 //!   override, and the check timeout;
 //! - [`secrets`]: webhook secrets and Concourse credentials from the environment and Secrets Manager;
-//! - [`checks`]: asking the ATC to check matched resources, and the report of each check.
+//! - [`checks`]: asking the ATC to check matched resources, and the report of each check;
+//! - [`metrics`]: the metrics both publish (events, matches, checks, ATC latency).
 //!
 //! The matching itself is `hookbox-concourse`'s; the events are each function's own.
 
 pub mod checks;
 pub mod config;
+pub mod metrics;
 pub mod secrets;
 
 pub use checks::{CheckReport, Concourse};

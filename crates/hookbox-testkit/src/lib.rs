@@ -1,6 +1,7 @@
 //! Real local stand-ins for integration tests: a moto server for SQS and S3, the `cargo lambda`
 //! runtime emulator, the function binaries running under it, an HTTP target that records what it
-//! receives, and a fake Concourse ATC with a notifier function in front of it. Nothing here mocks AWS: the tests talk to real servers on
+//! receives, a fake Concourse ATC with a notifier function in front of it, and readers of the log and
+//! metric lines a function writes. Nothing here mocks AWS: the tests talk to real servers on
 //! 127.0.0.1, and every wait is bounded.
 //!
 //! The Python tools come from the project's venv (`scripts/setup` makes it at `.venv`; set
@@ -9,6 +10,7 @@
 pub mod aws;
 pub mod fake_atc;
 pub mod lambda;
+pub mod logs;
 pub mod moto;
 pub mod notifier;
 pub mod process;

@@ -1,19 +1,21 @@
 //! One request, start to end: route it, check the route's rules, capture it as an envelope, store
 //! it in every target queue, and answer 202 only when all of them have it.
 
+use std::time::Instant;
+
 use futures::future::join_all;
 use hookbox_core::path::TOKEN_PLACEHOLDER;
 use hookbox_core::routes::Route;
 use hookbox_core::validation::{Accepted, Redaction, RequestParts};
 use hookbox_core::{BodyObject, RouteMatch, Routes};
-use hookbox_lambda::{HttpHandler, IncomingRequest, Reply};
+use hookbox_lambda::{HttpHandler, IncomingRequest, Metrics, Reply};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 use crate::config::Settings;
 use crate::message::{Attributes, body_key, delivery_id};
+use crate::metrics::{BODY_BYTES, CLAIM_CHECKS, Outcome, REFUSED, S3_TIME, SQS_TIME, count_request, elapsed_ms};
 use crate::storage::{DependencyError, Outgoing, Storage};
 
 /// The mailbox: what the function knows after its cold start.
@@ -55,30 +57,43 @@ struct ClaimCheck {
 }
 
 impl HttpHandler for Mailbox {
-    /// Handles one request. `invocation_id` (the Lambda request id) names the envelope when the
-    /// gateway gave no request id of its own.
-    async fn handle(&self, request: IncomingRequest, invocation_id: &str) -> Reply {
+    const NAME: &'static str = "enqueue";
+
+    /// Handles one request, counting it under its route and outcome. `invocation_id` (the Lambda
+    /// request id) names the envelope when the gateway gave no request id of its own.
+    async fn handle(&self, request: IncomingRequest, invocation_id: &str, metrics: &Metrics) -> Reply {
         let id = request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
-        let (route, accepted) = match self.admit(&request, &id) {
+        let (route, accepted) = match self.admit(&request, &id, metrics) {
             Ok(admitted) => admitted,
             Err(reply) => return reply,
         };
         let (message, claim_check) = match self.message(route, accepted, request, &id) {
             Ok(composed) => composed,
-            Err(reply) => return reply,
+            Err(reply) => {
+                count_request(metrics, Some(&route.name), Outcome::TooLarge);
+                return reply;
+            }
         };
-        self.store(route, &message, claim_check, &id).await
+        let (outcome, reply) = self.store(route, &message, claim_check, &id, metrics).await;
+        count_request(metrics, Some(&route.name), outcome);
+        reply
     }
 }
 
 impl Mailbox {
     /// Routing, the size cap and the route's rules: everything that can refuse a request before it
-    /// costs anything.
-    fn admit<'r>(&'r self, request: &IncomingRequest, id: &str) -> Result<(&'r Route, Accepted), Reply> {
+    /// costs anything. A refusal is counted here.
+    fn admit<'r>(
+        &'r self,
+        request: &IncomingRequest,
+        id: &str,
+        metrics: &Metrics,
+    ) -> Result<(&'r Route, Accepted), Reply> {
         let (route, path_token) = match self.routes.resolve(&request.method, &request.path) {
             RouteMatch::Found(route, path_token) => (route, path_token),
             RouteMatch::MethodNotAllowed(allowed) => {
-                tracing::warn!(request_id = %id, method = %request.method, path = %request.path, "method not allowed");
+                tracing::warn!(method = %request.method, path = %request.path, "method not allowed");
+                count_request(metrics, None, Outcome::MethodNotAllowed);
                 let message = format!(
                     "{} is not allowed on {}; use {}",
                     request.method,
@@ -88,12 +103,15 @@ impl Mailbox {
                 return Err(Reply::error(405, message, id).with_allow(&allowed));
             }
             RouteMatch::NotFound => {
-                tracing::warn!(request_id = %id, method = %request.method, path = %request.path, "no route");
+                tracing::warn!(method = %request.method, path = %request.path, "no route");
+                count_request(metrics, None, Outcome::NoRoute);
                 return Err(Reply::error(404, format!("no route for {}", request.path), id));
             }
         };
+        metrics.put(&BODY_BYTES, request.body.len() as f64, &[("Route", &route.name)]);
         if request.body.len() > self.settings.max_body_bytes {
-            tracing::warn!(request_id = %id, route = %route.name, size = request.body.len(), "body too large");
+            tracing::warn!(route = %route.name, size = request.body.len(), "body too large");
+            count_request(metrics, Some(&route.name), Outcome::TooLarge);
             let limit = self.settings.max_body_bytes;
             let message = format!(
                 "the body has {} bytes; this endpoint accepts at most {limit}",
@@ -114,7 +132,13 @@ impl Mailbox {
         match route.rules.check(&parts, &self.settings.secrets) {
             Ok(accepted) => Ok((route, accepted)),
             Err(rejection) => {
-                tracing::warn!(request_id = %id, route = %route.name, rule = %rejection.rule, status = rejection.status, reason = %rejection.message, "rejected");
+                tracing::warn!(route = %route.name, rule = %rejection.rule, status = rejection.status, reason = %rejection.message, "rejected");
+                let outcome = match rejection.status {
+                    415 => Outcome::UnsupportedType,
+                    _ => Outcome::Refused,
+                };
+                count_request(metrics, Some(&route.name), outcome);
+                metrics.put(&REFUSED, 1.0, &[("Route", &route.name), ("Rule", &rejection.rule)]);
                 Err(Reply::error(rejection.status, rejection.to_string(), id).with_rule(&rejection.rule))
             }
         }
@@ -148,7 +172,7 @@ impl Mailbox {
         let mut claim_check = None;
         if !fits(&text) {
             let Some(bucket) = self.settings.body_bucket.as_deref() else {
-                tracing::warn!(request_id = %id, route = %route.name, size = body.len(), "too large for a message and no claim-check bucket");
+                tracing::warn!(route = %route.name, size = body.len(), "too large for a message and no claim-check bucket");
                 let message = "the request is too large for one message and no claim-check bucket is configured";
                 return Err(Reply::error(413, message, id));
             };
@@ -161,7 +185,7 @@ impl Mailbox {
             envelope.set_body_object(object.clone());
             text = envelope.to_json();
             if !fits(&text) {
-                tracing::warn!(request_id = %id, route = %route.name, bytes = text.len(), "headers alone exceed the message size");
+                tracing::warn!(route = %route.name, bytes = text.len(), "headers alone exceed the message size");
                 let message = "the request's headers and query alone exceed the queue's message size";
                 return Err(Reply::error(413, message, id));
             }
@@ -183,30 +207,51 @@ impl Mailbox {
     /// Uploads the claim-checked body, then sends the message to every queue: only writes, every check
     /// is done by now. When no queue took the message the upload is deleted again (best effort: the
     /// bucket's lifecycle rule expires whatever a failed delete or a crash leaves). When some queue did
-    /// take it the body stays, since that queue's envelope points at it.
-    async fn store(&self, route: &Route, message: &Message, claim_check: Option<ClaimCheck>, id: &str) -> Reply {
+    /// take it the body stays, since that queue's envelope points at it. Returns the answer with what
+    /// it says for the request's count.
+    async fn store(
+        &self,
+        route: &Route,
+        message: &Message,
+        claim_check: Option<ClaimCheck>,
+        id: &str,
+        metrics: &Metrics,
+    ) -> (Outcome, Reply) {
         let uploaded = match claim_check {
-            Some(upload) => match self.upload(upload).await {
+            Some(upload) => match self.upload(upload, metrics).await {
                 Ok(object) => Some(object),
-                Err(error) => return Reply::error(error.status, format!("not stored: {error}"), id),
+                Err(error) => {
+                    let reply = Reply::error(error.status, format!("not stored: {error}"), id);
+                    return (Outcome::S3Failed, reply);
+                }
             },
             None => None,
         };
-        let outcome = self.fan_out(route, message, uploaded.is_some(), id).await;
+        let outcome = self.fan_out(route, message, uploaded.is_some(), id, metrics).await;
         if let (Err(Undelivered { stored: 0, .. }), Some(object)) = (&outcome, &uploaded) {
-            self.discard(object, id).await;
+            self.discard(object, metrics).await;
         }
-        outcome.unwrap_or_else(|undelivered| undelivered.reply)
+        match outcome {
+            Ok(reply) => {
+                if uploaded.is_some() {
+                    metrics.put(&CLAIM_CHECKS, 1.0, &[("Route", &route.name)]);
+                }
+                (Outcome::Stored, reply)
+            }
+            Err(undelivered) => (Outcome::SqsFailed, undelivered.reply),
+        }
     }
 
     /// Puts a body into the claim-check bucket under the key its envelope names.
-    async fn upload(&self, upload: ClaimCheck) -> Result<BodyObject, DependencyError> {
+    async fn upload(&self, upload: ClaimCheck, metrics: &Metrics) -> Result<BodyObject, DependencyError> {
         let ClaimCheck {
             object,
             body,
             content_type,
         } = upload;
-        self.storage
+        let started = Instant::now();
+        let put = self
+            .storage
             .put_body(
                 &object.bucket,
                 &object.key,
@@ -214,18 +259,22 @@ impl Mailbox {
                 content_type.as_deref(),
                 &object.sha256,
             )
-            .await?;
-        Ok(object)
+            .await;
+        metrics.put(&S3_TIME, elapsed_ms(started), &[]);
+        put.map(|()| object)
     }
 
     /// Deletes a claim-checked body that no queue refers to.
-    async fn discard(&self, object: &BodyObject, id: &str) {
-        match self.storage.delete_body(&object.bucket, &object.key).await {
+    async fn discard(&self, object: &BodyObject, metrics: &Metrics) {
+        let started = Instant::now();
+        let deleted = self.storage.delete_body(&object.bucket, &object.key).await;
+        metrics.put(&S3_TIME, elapsed_ms(started), &[]);
+        match deleted {
             Ok(()) => {
-                tracing::info!(request_id = %id, key = %object.key, "claim-check body deleted: no queue took its message")
+                tracing::info!(key = %object.key, "claim-check body deleted: no queue took its message")
             }
             Err(error) => {
-                tracing::error!(request_id = %id, key = %object.key, %error, "claim-check body left for the lifecycle rule: its delete failed")
+                tracing::error!(key = %object.key, %error, "claim-check body left for the lifecycle rule: its delete failed")
             }
         }
     }
@@ -237,6 +286,7 @@ impl Mailbox {
         message: &Message,
         claim_check: bool,
         id: &str,
+        metrics: &Metrics,
     ) -> Result<Reply, Undelivered> {
         let sends = route.queues.iter().map(|queue_name| {
             let outgoing = Outgoing {
@@ -247,11 +297,16 @@ impl Mailbox {
                 message_group: &message.message_group,
                 deduplication_key: &message.deduplication_key,
             };
-            async move { (queue_name.as_str(), self.storage.send(outgoing).await) }
+            async move {
+                let started = Instant::now();
+                let sent = self.storage.send(outgoing).await;
+                (queue_name.as_str(), sent, elapsed_ms(started))
+            }
         });
         let mut stored = Vec::with_capacity(route.queues.len());
         let mut failures = Vec::new();
-        for (queue, outcome) in join_all(sends).await {
+        for (queue, outcome, took) in join_all(sends).await {
+            metrics.put(&SQS_TIME, took, &[]);
             match outcome {
                 Ok(message_id) => stored.push(QueuedMessage { queue, message_id }),
                 Err(error) => failures.push(error),
@@ -261,13 +316,13 @@ impl Mailbox {
             // Some queues may already hold the envelope: the sender's retry makes a duplicate there,
             // which consumers tolerate (SQS is at-least-once anyway), whereas a 2xx would lose it.
             let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
-            tracing::error!(request_id = %id, route = %route.name, stored = stored.len(), failed = failures.len(), "not stored in every queue");
+            tracing::error!(route = %route.name, stored = stored.len(), failed = failures.len(), "not stored in every queue");
             return Err(Undelivered {
                 stored: stored.len(),
                 reply: Reply::error(status, format!("not stored: {}", reasons.join("; ")), id),
             });
         }
-        tracing::info!(request_id = %id, route = %route.name, queues = stored.len(), bytes = message.body.len(), claim_check, "stored");
+        tracing::info!(route = %route.name, queues = stored.len(), bytes = message.body.len(), claim_check, "stored");
         let answer = Stored {
             id,
             route: &route.name,
@@ -295,12 +350,9 @@ fn redact(request: &mut IncomingRequest, redaction: &Redaction) {
     }
 }
 
-/// Now, as RFC 3339 UTC with milliseconds.
+/// Now, as RFC 3339 UTC with milliseconds, the format of the log lines' timestamps.
 fn now_rfc3339() -> String {
-    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    OffsetDateTime::now_utc()
-        .format(format)
-        .expect("a UTC time always formats")
+    hookbox_lambda::rfc3339_millis(OffsetDateTime::now_utc())
 }
 
 #[cfg(test)]

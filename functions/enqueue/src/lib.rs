@@ -7,6 +7,7 @@
 pub mod config;
 pub mod handler;
 pub mod message;
+pub mod metrics;
 pub mod startup;
 pub mod storage;
 

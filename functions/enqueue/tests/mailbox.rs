@@ -11,6 +11,7 @@ use hookbox_core::envelope::BodySource;
 use hookbox_core::signature::{Algorithm, Encoding, HmacScheme, slack, standard_webhooks, stripe};
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
+use hookbox_testkit::logs::{MetricValue, json_lines, log_lines, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::{TempDir, workspace_root};
 use serde_json::{Value, json};
@@ -754,6 +755,15 @@ async fn malformed_events_are_refused_without_killing_the_function() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].method, "POST");
     stack.assert_queue_empty(&stack.mailbox_url).await;
+    // Each event no gateway shape reads is counted; the JSON that is no object failed its invocation.
+    let malformed = metric(&stack.function.logs(), "MalformedEvents");
+    let counts: Vec<f64> = malformed.iter().map(MetricValue::sum).collect();
+    assert_eq!(counts, [1.0; 5], "{malformed:#?}");
+    assert!(
+        malformed
+            .iter()
+            .all(|value| value.dimension_sets == [["Stack", "Function"]])
+    );
 }
 
 /// The README's `cargo lambda invoke --data-file events/...` works as shown.
@@ -1299,6 +1309,11 @@ async fn a_claim_check_no_queue_took_is_deleted_and_the_sender_retries() {
     stack.assert_nothing_stored("no queue took it").await;
     let logs = stack.function.logs();
     assert!(logs.contains("claim-check body deleted"), "{logs}");
+    // Counted as an SQS failure, not as a claim check; S3 was called twice: the put and the delete.
+    let requests = metric(&logs, "Requests");
+    assert_eq!(requests[0].member("Outcome"), Some("sqs_failed"), "{requests:#?}");
+    assert!(metric(&logs, "ClaimChecks").is_empty(), "{logs}");
+    assert_eq!(metric(&logs, "S3Time")[0].values.len(), 2, "{logs}");
 }
 
 /// When only some queues take the message, their envelopes point at the body, so it stays (a
@@ -1393,4 +1408,219 @@ async fn a_very_long_request_id_gets_a_bounded_claim_check_key() {
     assert!(key.len() <= 1024, "{key}");
     assert!(key.ends_with(&hex::encode(Sha256::digest(id.as_bytes()))), "{key}");
     assert_eq!(stack.body_of(&envelope).await, body.as_bytes());
+}
+
+/// Every line the real binary writes is a JSON object. Its log lines are what Lambda and Logs Insights
+/// read (`timestamp`, `level`, `message`, flat fields, no Option debug text) and, while it handles a
+/// request, name it by Lambda's `requestId` and the gateway's `gatewayRequestId`, and the request's
+/// EMF line names the same `requestId`.
+#[tokio::test]
+async fn log_lines_are_lambda_shaped_and_name_their_request() {
+    let stack = Stack::start(Options::default()).await;
+    let mut event = sample_event("enqueue-github-push-httpapi.json");
+    event["requestContext"]["requestId"] = json!("gw-42");
+    let (status, answer) = stack.invoke(&event).await;
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer, _) = stack.http(reqwest::Method::OPTIONS, "/hooks/x", &[], Vec::new()).await;
+    assert_eq!(status, 405, "{answer}");
+
+    let logs = stack.function.logs();
+    let lines = log_lines(&logs);
+    let stored = lines
+        .iter()
+        .find(|line| line["message"] == "stored")
+        .unwrap_or_else(|| panic!("no stored line: {logs}"));
+    assert_eq!(stored["level"], "INFO", "{stored:?}");
+    assert_eq!(stored["gatewayRequestId"], "gw-42", "{stored:?}");
+    assert!(stored["route"].is_string() && stored["queues"] == 1, "{stored:?}");
+    assert!(!stored.contains_key("request_id"), "one name per id: {stored:?}");
+    let lambda_id = stored["requestId"].as_str().expect("Lambda's request id");
+    assert!(!lambda_id.is_empty() && lambda_id != "gw-42", "{stored:?}");
+
+    let refused = lines
+        .iter()
+        .find(|line| line["message"] == "method not allowed")
+        .unwrap_or_else(|| panic!("no 405 line: {logs}"));
+    assert_eq!(refused["level"], "WARN", "{refused:?}");
+    let refused_id = refused["requestId"].as_str().expect("Lambda's request id");
+    assert_ne!(refused_id, lambda_id, "each invocation has its own");
+
+    let requests = metric(&logs, "Requests");
+    let ids: Vec<Option<&str>> = requests.iter().map(|value| value.member("requestId")).collect();
+    assert_eq!(ids, [Some(lambda_id), Some(refused_id)], "{requests:#?}");
+}
+
+/// The mailbox's metric family through the real binary: one EMF line per request, counting it under
+/// its route and outcome (and a refusal under its rule), with its body size, its claim check and the
+/// time SQS and S3 took, for every outcome: stored, refused, 415, 405, 404, 413, SQS down, S3 down.
+#[tokio::test]
+async fn metrics_count_each_request_by_route_and_outcome() {
+    let mut stack = Stack::start(Options {
+        routes: Some(json!({"routes": [
+            {"name": "github", "path": "/hooks/github", "methods": ["POST"], "queues": ["mailbox"],
+             "content_types": ["application/json"], "signature": {"type": "github", "secret": "github"}},
+            {"name": "any", "path": "/hooks/any", "queues": ["mailbox", "audit"]}
+        ]})),
+        env: vec![
+            ("HOOKBOX_SECRET_GITHUB", "metrics-secret".into()),
+            ("HOOKBOX_MAX_BODY_BYTES", "400000".into()),
+            ("HOOKBOX_STACK_NAME", "test-stack".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let push = br#"{"ref": "refs/heads/main"}"#.to_vec();
+    let signed = HmacScheme::github_sha256().sign(b"metrics-secret", &push);
+    let forged = HmacScheme::github_sha256().sign(b"guessed", &push);
+    let post = reqwest::Method::POST;
+    let json_type = ("content-type", "application/json");
+    let (signed, forged) = (signed.as_str(), forged.as_str());
+    let requests = [
+        (
+            post.clone(),
+            "/hooks/github",
+            vec![json_type, ("x-hub-signature-256", signed)],
+            push.clone(),
+            202,
+        ),
+        (
+            post.clone(),
+            "/hooks/github",
+            vec![json_type, ("x-hub-signature-256", forged)],
+            push.clone(),
+            401,
+        ),
+        (
+            post.clone(),
+            "/hooks/github",
+            vec![("content-type", "text/plain"), ("x-hub-signature-256", signed)],
+            push.clone(),
+            415,
+        ),
+        (reqwest::Method::GET, "/hooks/github", vec![], Vec::new(), 405),
+        (post.clone(), "/nowhere", vec![], b"{}".to_vec(), 404),
+        (post.clone(), "/hooks/any", vec![], vec![b'a'; 400_001], 413),
+        (post.clone(), "/hooks/any", vec![], vec![b'b'; 300_000], 202),
+    ];
+    for (method, path, headers, body, expected) in requests {
+        let (status, answer, _) = stack.http(method, path, &headers, body).await;
+        assert_eq!(status, expected, "{path}: {answer}");
+    }
+    stack.moto.stop();
+    for body in [b"small".to_vec(), vec![b'c'; 300_000]] {
+        let (status, answer, _) = stack.http(post.clone(), "/hooks/any", &[], body).await;
+        assert!(status == 502 || status == 503, "{status} {answer}");
+    }
+
+    let logs = stack.function.logs();
+    let requests = metric(&logs, "Requests");
+    let counted: Vec<(Option<&str>, Option<&str>, f64)> = requests
+        .iter()
+        .map(|value| (value.member("Route"), value.member("Outcome"), value.sum()))
+        .collect();
+    assert_eq!(
+        counted,
+        [
+            (Some("github"), Some("stored"), 1.0),
+            (Some("github"), Some("refused"), 1.0),
+            (Some("github"), Some("unsupported_type"), 1.0),
+            (None, Some("method_not_allowed"), 1.0),
+            (None, Some("no_route"), 1.0),
+            (Some("any"), Some("too_large"), 1.0),
+            (Some("any"), Some("stored"), 1.0),
+            (Some("any"), Some("sqs_failed"), 1.0),
+            (Some("any"), Some("s3_failed"), 1.0),
+        ],
+        "{requests:#?}"
+    );
+    let full = [
+        vec!["Stack", "Function", "Route", "Outcome"],
+        vec!["Stack", "Function", "Outcome"],
+    ];
+    for value in &requests {
+        assert_eq!((value.namespace.as_str(), value.unit.as_str()), ("hookbox", "Count"));
+        assert_eq!(
+            (value.member("Stack"), value.member("Function")),
+            (Some("test-stack"), Some("enqueue"))
+        );
+        let expected: &[Vec<&str>] = if value.member("Route").is_some() {
+            &full
+        } else {
+            &full[1..]
+        };
+        assert_eq!(value.dimension_sets, expected, "{value:#?}");
+    }
+    let lines = json_lines(&logs)
+        .into_iter()
+        .filter(|line| line.contains_key("_aws"))
+        .count();
+    assert_eq!(lines, 9, "one EMF line per request");
+
+    let refused = metric(&logs, "Refused");
+    let refused: Vec<(Option<&str>, Option<&str>)> = refused
+        .iter()
+        .inspect(|value| assert_eq!(value.dimension_sets, [["Stack", "Function", "Route", "Rule"]]))
+        .map(|value| (value.member("Route"), value.member("Rule")))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (Some("github"), Some("signature")),
+            (Some("github"), Some("content_types"))
+        ]
+    );
+
+    let bodies = metric(&logs, "BodyBytes");
+    let bodies: Vec<(Option<&str>, Option<&str>, f64)> = bodies
+        .iter()
+        .inspect(|value| {
+            assert_eq!(value.unit, "Bytes");
+            assert_eq!(value.dimension_sets, [["Stack", "Function", "Route"]]);
+        })
+        .map(|value| (value.member("Route"), value.member("Outcome"), value.sum()))
+        .collect();
+    let push_len = push.len() as f64;
+    assert_eq!(
+        bodies,
+        [
+            (Some("github"), Some("stored"), push_len),
+            (Some("github"), Some("refused"), push_len),
+            (Some("github"), Some("unsupported_type"), push_len),
+            (Some("any"), Some("too_large"), 400_001.0),
+            (Some("any"), Some("stored"), 300_000.0),
+            (Some("any"), Some("sqs_failed"), 5.0),
+            (Some("any"), Some("s3_failed"), 300_000.0),
+        ]
+    );
+
+    let claim_checks = metric(&logs, "ClaimChecks");
+    assert_eq!(claim_checks.len(), 1, "only the stored one: {claim_checks:#?}");
+    assert_eq!(
+        (
+            claim_checks[0].member("Route"),
+            claim_checks[0].sum(),
+            claim_checks[0].unit.as_str()
+        ),
+        (Some("any"), 1.0, "Count")
+    );
+
+    // SQS: one call for the github route's queue, two for the claim check's and the outage's fan-out.
+    let sqs = metric(&logs, "SqsTime");
+    let sqs: Vec<(Option<&str>, usize)> = sqs
+        .iter()
+        .inspect(|value| {
+            assert_eq!(value.unit, "Milliseconds");
+            assert_eq!(value.dimension_sets, [["Stack", "Function"]]);
+            assert!(value.values.iter().all(|ms| *ms >= 0.0 && *ms < 10_000.0), "{value:#?}");
+        })
+        .map(|value| (value.member("Outcome"), value.values.len()))
+        .collect();
+    assert_eq!(sqs, [(Some("stored"), 1), (Some("stored"), 2), (Some("sqs_failed"), 2)]);
+    let s3 = metric(&logs, "S3Time");
+    let s3: Vec<(Option<&str>, usize)> = s3
+        .iter()
+        .inspect(|value| assert_eq!(value.unit, "Milliseconds"))
+        .map(|value| (value.member("Outcome"), value.values.len()))
+        .collect();
+    assert_eq!(s3, [(Some("stored"), 1), (Some("s3_failed"), 1)]);
 }

@@ -9,7 +9,8 @@ use hookbox_concourse::{GitMatcher, MatchReason, PushEvent};
 use hookbox_core::Headers;
 use hookbox_core::http::{PayloadError, json_payload};
 use hookbox_core::signature::SignatureScheme;
-use hookbox_lambda::{HttpHandler, IncomingRequest, Reply};
+use hookbox_lambda::{HttpHandler, IncomingRequest, Metrics, Reply};
+use hookbox_notifier::metrics::{count_events, count_matched};
 use hookbox_notifier::{CheckReport, Concourse};
 use serde::Serialize;
 
@@ -45,12 +46,26 @@ struct PushReport<'a> {
 }
 
 impl HttpHandler for Notifier {
-    /// Handles one delivery, named in the answer and the logs by the gateway's request id, or else by
-    /// `invocation_id`.
-    async fn handle(&self, request: IncomingRequest, invocation_id: &str) -> Reply {
+    const NAME: &'static str = "github-concourse";
+
+    /// Handles one delivery, named in the answer by the gateway's request id, or else by
+    /// `invocation_id`, and counted by kind: `push`, `ping`, `ignored` or `refused` (any 4xx).
+    async fn handle(&self, request: IncomingRequest, invocation_id: &str, metrics: &Metrics) -> Reply {
         let request_id = &request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
+        let reply = self.deliver(request, request_id, metrics).await;
+        if (400..500).contains(&reply.status) {
+            count_events(metrics, "refused", 1);
+        }
+        reply
+    }
+}
+
+impl Notifier {
+    /// The delivery's answer, counting every kind but a refusal, which [`Notifier::handle`] counts
+    /// from the answer's status.
+    async fn deliver(&self, request: IncomingRequest, request_id: &str, metrics: &Metrics) -> Reply {
         if request.method != "POST" {
-            tracing::warn!(request_id, method = %request.method, "method not allowed");
+            tracing::warn!(method = %request.method, "method not allowed");
             return Reply::error(405, format!("{} is not allowed; use POST", request.method), request_id)
                 .with_allow(&["POST"]);
         }
@@ -58,7 +73,7 @@ impl HttpHandler for Notifier {
             .signature
             .verify(&self.webhook_secrets, &request.body, &request.headers, unix_now())
         {
-            tracing::warn!(request_id, %error, "delivery refused: bad signature");
+            tracing::warn!(%error, "delivery refused: bad signature");
             return Reply::error(401, error.to_string(), request_id);
         }
         let delivery_id = request.headers.get("x-github-delivery");
@@ -69,7 +84,8 @@ impl HttpHandler for Notifier {
         match event {
             "push" => {}
             "ping" => {
-                tracing::info!(request_id, delivery = ?delivery_id, "ping");
+                tracing::info!(delivery = delivery_id, "ping");
+                count_events(metrics, "ping", 1);
                 let body = serde_json::json!({
                     "event": "ping", "message": "pong", "resources": self.concourse.config.resources.len(),
                     "request_id": request_id,
@@ -77,7 +93,8 @@ impl HttpHandler for Notifier {
                 return Reply::json(200, &body);
             }
             other => {
-                tracing::info!(request_id, event = other, "event ignored");
+                tracing::info!(event = other, "event ignored");
+                count_events(metrics, "ignored", 1);
                 let body = serde_json::json!({
                     "event": other, "ignored": true, "message": "only push events trigger checks",
                     "request_id": request_id,
@@ -92,16 +109,21 @@ impl HttpHandler for Notifier {
         let push: PushEvent = match serde_json::from_slice(&payload) {
             Ok(push) => push,
             Err(error) => {
-                tracing::warn!(request_id, %error, "push payload unreadable");
+                tracing::warn!(%error, "push payload unreadable");
                 return Reply::error(400, format!("the push payload is not readable: {error}"), request_id);
             }
         };
-        self.handle_push(&push, delivery_id, request_id).await
+        count_events(metrics, "push", 1);
+        self.handle_push(&push, delivery_id, request_id, metrics).await
     }
-}
 
-impl Notifier {
-    async fn handle_push(&self, push: &PushEvent, delivery: Option<&str>, request_id: &str) -> Reply {
+    async fn handle_push(
+        &self,
+        push: &PushEvent,
+        delivery: Option<&str>,
+        request_id: &str,
+        metrics: &Metrics,
+    ) -> Reply {
         let mut report = PushReport {
             event: "push",
             delivery,
@@ -113,19 +135,21 @@ impl Notifier {
             request_id,
         };
         if self.concourse.config.resources.is_empty() {
-            tracing::warn!(request_id, "the Concourse configuration has no resources");
+            tracing::warn!("the Concourse configuration has no resources");
+            count_matched(metrics, 0);
             report.message =
                 Some("the function has no Concourse configuration (config/concourse.json); nothing to check");
             return Reply::json(200, &report);
         }
         let found = self.matcher.match_push(push);
+        count_matched(metrics, found.matches.len());
         if found.matches.is_empty() {
             let note = found.note.unwrap_or("no resource matches");
-            tracing::info!(request_id, repository = ?report.repository, git_ref = %push.git_ref, note, "nothing to check");
+            tracing::info!(repository = report.repository, git_ref = %push.git_ref, note, "nothing to check");
             report.message = Some(note);
             return Reply::json(200, &report);
         }
-        report.checks = self.concourse.check(found.matches, request_id).await;
+        report.checks = self.concourse.check(found.matches, metrics).await;
         let failed = report.checks.iter().filter(|check| check.failed()).count();
         if failed == 0 {
             return Reply::json(200, &report);
@@ -138,7 +162,7 @@ impl Notifier {
 }
 
 fn bad_delivery(error: DeliveryError, request_id: &str) -> Reply {
-    tracing::warn!(request_id, %error, "delivery refused");
+    tracing::warn!(%error, "delivery refused");
     let status = match error {
         DeliveryError::Payload(PayloadError::UnsupportedType(_)) => 415,
         DeliveryError::MissingEvent | DeliveryError::Payload(PayloadError::NoPayloadField) => 400,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use hookbox_core::signature::HmacScheme;
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
+use hookbox_testkit::logs::{MetricValue, log_lines, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::notifier::NotifierStack;
 use serde_json::{Value, json};
@@ -347,6 +348,8 @@ async fn without_a_configuration_the_function_says_it_checks_nothing() {
         body["message"].as_str().unwrap().contains("no Concourse configuration"),
         "{body}"
     );
+    let matched = metric(&stack.function.logs(), "ResourcesMatched");
+    assert_eq!(matched.iter().map(MetricValue::sum).collect::<Vec<_>>(), [0.0]);
 }
 
 #[tokio::test]
@@ -411,5 +414,125 @@ async fn secrets_can_come_from_secrets_manager_alone() {
     assert!(
         !logs.contains(SECRET) && !logs.contains("src-token") && !logs.contains("bearer-token"),
         "{logs}"
+    );
+}
+
+/// Every line the real binary writes is a JSON object; its log lines are Lambda-shaped, name the
+/// delivery by Lambda's `requestId` and the gateway's `gatewayRequestId`, and log an optional value as
+/// itself (`delivery`, `repository`), never as `Some(..)`.
+#[tokio::test]
+async fn log_lines_are_lambda_shaped_and_name_their_request() {
+    let stack = start(config(), SECRETS);
+    atc_accepts_config_tokens(&stack.atc);
+    let (status, body, _) = stack.push(&push("acme/api", "refs/heads/dev", &["src/lib.rs"])).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body, _) = stack.push(&push("acme/elsewhere", "refs/heads/main", &["a"])).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = stack.deliver("ping", "application/json", "{}", None).await;
+    assert_eq!(status, 200);
+
+    let logs = stack.function.logs();
+    let lines = log_lines(&logs);
+    let line = |message: &str| {
+        lines
+            .iter()
+            .find(|line| line["message"] == message)
+            .unwrap_or_else(|| panic!("no {message:?} line: {logs}"))
+    };
+    let triggered = line("check triggered");
+    assert_eq!(
+        (
+            &triggered["level"],
+            &triggered["gatewayRequestId"],
+            &triggered["pipeline"],
+            &triggered["resource"]
+        ),
+        (&json!("INFO"), &json!("req-1"), &json!("api"), &json!("dev")),
+        "{triggered:?}"
+    );
+    assert!(
+        triggered["requestId"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty() && id != "req-1")
+    );
+    assert!(!triggered.contains_key("request_id"), "one name per id: {triggered:?}");
+    assert_eq!(line("nothing to check")["repository"], "acme/elsewhere");
+    assert_eq!(line("ping")["delivery"], "d-1");
+    let ids: std::collections::HashSet<&str> = lines
+        .iter()
+        .filter_map(|line| line.get("requestId")?.as_str())
+        .collect();
+    assert_eq!(ids.len(), 3, "one Lambda request id per delivery: {ids:?}");
+}
+
+/// The notifiers' metric family through the real binary: events by kind, the resources a push
+/// matched, and every check triggered, failed or timed out, with the ATC's latency per check.
+#[tokio::test]
+async fn metrics_count_events_matches_and_checks() {
+    let stack = start(config(), SECRETS);
+    atc_accepts_config_tokens(&stack.atc);
+    let matching = push("acme/api", "refs/heads/main", &["src/lib.rs"]);
+    assert_eq!(stack.push(&matching).await.0, 200);
+    assert_eq!(stack.deliver("ping", "application/json", "{}", None).await.0, 200);
+    assert_eq!(stack.deliver("issues", "application/json", "{}", None).await.0, 200);
+    let body = matching.to_string();
+    assert_eq!(
+        stack
+            .deliver("push", "application/json", &body, Some("sha256=00"))
+            .await
+            .0,
+        401
+    );
+    let (status, _, checked) = stack.push(&push("acme/elsewhere", "refs/heads/main", &["a"])).await;
+    assert_eq!((status, checked.len()), (200, 0));
+    stack.atc.set_behaviour(Behaviour::Slow(Duration::from_secs(3)));
+    assert_eq!(stack.push(&matching).await.0, 502);
+    stack.atc.set_behaviour(Behaviour::Status(500));
+    assert_eq!(stack.push(&matching).await.0, 502);
+
+    let logs = stack.function.logs();
+    let events = metric(&logs, "Events");
+    let kinds: Vec<(Option<&str>, f64)> = events.iter().map(|value| (value.member("Kind"), value.sum())).collect();
+    let kind = |name| (Some(name), 1.0);
+    assert_eq!(
+        kinds,
+        [
+            kind("push"),
+            kind("ping"),
+            kind("ignored"),
+            kind("refused"),
+            kind("push"),
+            kind("push"),
+            kind("push")
+        ]
+    );
+    for value in &events {
+        assert_eq!((value.namespace.as_str(), value.unit.as_str()), ("hookbox", "Count"));
+        assert_eq!(value.dimension_sets, [["Stack", "Function", "Kind"]]);
+        assert_eq!(
+            (value.member("Stack"), value.member("Function")),
+            (Some(FUNCTION), Some(FUNCTION)),
+            "the stack falls back to the Lambda function's name"
+        );
+    }
+    let sums = |name: &str| -> Vec<f64> {
+        let values = metric(&logs, name);
+        for value in &values {
+            assert_eq!(value.dimension_sets, [["Stack", "Function"]], "{value:#?}");
+        }
+        values.iter().map(MetricValue::sum).collect()
+    };
+    assert_eq!(sums("ResourcesMatched"), [2.0, 0.0, 2.0, 2.0]);
+    assert_eq!(sums("ChecksTriggered"), [2.0, 0.0, 0.0]);
+    assert_eq!(sums("ChecksTimedOut"), [0.0, 2.0, 0.0]);
+    assert_eq!(sums("ChecksFailed"), [0.0, 0.0, 2.0]);
+    let latency = metric(&logs, "AtcLatency");
+    let per_check: Vec<usize> = latency.iter().map(|value| value.values.len()).collect();
+    assert_eq!(per_check, [2, 2, 2], "one value per check");
+    assert!(latency.iter().all(|value| value.unit == "Milliseconds"));
+    assert!(
+        latency[1].values.iter().all(|ms| (1000.0..2500.0).contains(ms)),
+        "a timed-out check took the timeout: {:?}",
+        latency[1].values
     );
 }

@@ -12,6 +12,8 @@
 use std::collections::BTreeMap;
 
 use hookbox_concourse::{S3MatchReason, S3Matcher};
+use hookbox_lambda::Metrics;
+use hookbox_notifier::metrics::{count_events, count_matched};
 use hookbox_notifier::{CheckReport, Concourse};
 use serde::Serialize;
 use serde_json::Value;
@@ -65,8 +67,9 @@ pub struct RetryLater {
 }
 
 impl Notifier {
-    /// Handles one invocation's payload; `request_id` names it in the answer and the logs.
-    pub async fn handle(&self, payload: &Value, request_id: &str) -> Result<Value, RetryLater> {
+    /// Handles one invocation's payload; `request_id` names it in the answer. Every record is counted
+    /// by kind: `created`, `test`, `ignored` or `unreadable`.
+    pub async fn handle(&self, payload: &Value, request_id: &str, metrics: &Metrics) -> Result<Value, RetryLater> {
         let mut report = Report {
             objects: Vec::new(),
             checks: Vec::new(),
@@ -82,20 +85,16 @@ impl Notifier {
             match notice {
                 Notice::Created(object) => created.push(object),
                 Notice::Test { bucket } => {
-                    tracing::info!(
-                        request_id,
-                        ?bucket,
-                        "s3:TestEvent: the bucket notification reaches this function"
-                    );
+                    tracing::info!(bucket, "s3:TestEvent: the bucket notification reaches this function");
                     report.test_events += 1;
                 }
                 Notice::Other { event, object } => {
-                    tracing::info!(request_id, event, bucket = %object.bucket, key = %object.key, "event ignored: it creates no object");
+                    tracing::info!(event, bucket = %object.bucket, key = %object.key, "event ignored: it creates no object");
                     report.ignored.push(format!("{event} {}/{}", object.bucket, object.key));
                 }
                 Notice::Unreadable { why, record } => {
                     // A retry would read it no better: say so loudly and go on with the rest.
-                    tracing::error!(request_id, why, record, "record unreadable; skipped");
+                    tracing::error!(why, record, "record unreadable; skipped");
                     report.unreadable.push(why);
                 }
             }
@@ -104,7 +103,12 @@ impl Notifier {
             .iter()
             .map(|object| format!("{}/{}", object.bucket, object.key))
             .collect();
-        let matches = self.match_objects(&created, request_id);
+        count_events(metrics, "created", created.len());
+        count_events(metrics, "test", report.test_events);
+        count_events(metrics, "ignored", report.ignored.len());
+        count_events(metrics, "unreadable", report.unreadable.len());
+        let matches = self.match_objects(&created);
+        count_matched(metrics, matches.len());
         if matches.is_empty() {
             report.message = Some(if self.concourse.config.resources.is_empty() {
                 "the function has no Concourse configuration (config/concourse.json); nothing to check"
@@ -115,7 +119,7 @@ impl Notifier {
             });
             return Ok(to_value(&report));
         }
-        report.checks = self.concourse.check(matches, request_id).await;
+        report.checks = self.concourse.check(matches, metrics).await;
         let failed: Vec<&CheckReport<'_, S3Cause>> = report.checks.iter().filter(|check| check.failed()).collect();
         if failed.is_empty() {
             return Ok(to_value(&report));
@@ -135,7 +139,6 @@ impl Notifier {
             .collect();
         if !transient.is_empty() {
             tracing::warn!(
-                request_id,
                 failed = failed.len(),
                 retryable = transient.len(),
                 "failing the invocation so that Lambda retries it"
@@ -146,17 +149,17 @@ impl Notifier {
                 details: transient.join("; "),
             });
         }
-        tracing::error!(request_id, %summary, "checks refused; a retry cannot help: fix the config or the secrets");
+        tracing::error!(%summary, "checks refused; a retry cannot help: fix the config or the secrets");
         report.error = Some(summary);
         Ok(to_value(&report))
     }
 
     /// Each matching resource once, in config order, with every object that concerns it.
-    fn match_objects(&self, objects: &[S3Object], request_id: &str) -> Vec<(usize, S3Cause)> {
+    fn match_objects(&self, objects: &[S3Object]) -> Vec<(usize, S3Cause)> {
         let mut matches: BTreeMap<usize, S3Cause> = BTreeMap::new();
         for object in objects {
             let found = self.matcher.match_object(&object.bucket, &object.key);
-            tracing::info!(request_id, bucket = %object.bucket, key = %object.key, resources = found.len(), "object created");
+            tracing::info!(bucket = %object.bucket, key = %object.key, resources = found.len(), "object created");
             for (index, reason) in found {
                 let cause = matches.entry(index).or_insert_with(|| S3Cause {
                     matched_by: reason,

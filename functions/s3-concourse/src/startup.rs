@@ -2,7 +2,7 @@
 //! side of an invocation.
 
 use hookbox_concourse::S3Matcher;
-use hookbox_lambda::Env;
+use hookbox_lambda::{Env, Metrics};
 use hookbox_notifier::{Concourse, Secrets, StartupError, config_from_env, read_check_timeout};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -31,12 +31,13 @@ impl Notifier {
 }
 
 impl hookbox_lambda::Function for Notifier {
+    const NAME: &'static str = "s3-concourse";
     type Event = Value;
     type Response = Value;
 
     /// One Lambda invocation: an error only when Lambda should retry it.
-    async fn invoke(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+    async fn invoke(&self, event: LambdaEvent<Value>, metrics: &Metrics) -> Result<Value, lambda_runtime::Error> {
         let (payload, context) = event.into_parts();
-        Ok(self.handle(&payload, &context.request_id).await?)
+        Ok(self.handle(&payload, &context.request_id, metrics).await?)
     }
 }

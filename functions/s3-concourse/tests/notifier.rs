@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::fake_atc::Behaviour;
+use hookbox_testkit::logs::{MetricValue, log_lines, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::notifier::NotifierStack;
 use hookbox_testkit::workspace_root;
@@ -420,4 +421,108 @@ fn connect_bucket_adds_its_notification_and_keeps_the_others() {
     let (code, text) = connect(&["--bucket", "no-such-bucket", "--function-arn", function]);
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("NoSuchBucket") && !text.contains("Traceback"), "{text}");
+}
+
+/// Every line the real binary writes is a JSON object; its log lines are Lambda-shaped, name the
+/// invocation by Lambda's `requestId`, and log an optional value as itself (the test event's
+/// `bucket`), never as `Some(..)`.
+#[tokio::test]
+async fn log_lines_are_lambda_shaped_and_name_their_request() {
+    let stack = start(config(), &[]);
+    let (answer, checked) = invoke(
+        &stack,
+        &s3_event("ObjectCreated:Put", "acme-builds", "api/api-2.0.0.tgz"),
+    )
+    .await;
+    assert!(answer.is_ok() && checked.len() == 1, "{answer:?}");
+    let test_event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "acme-builds"});
+    assert!(invoke(&stack, &test_event).await.0.is_ok());
+
+    let logs = stack.function.logs();
+    let lines = log_lines(&logs);
+    let line = |message: &str| {
+        lines
+            .iter()
+            .find(|line| line["message"] == message)
+            .unwrap_or_else(|| panic!("no {message:?} line: {logs}"))
+    };
+    let triggered = line("check triggered");
+    assert_eq!(
+        (&triggered["level"], &triggered["pipeline"], &triggered["resource"]),
+        (&json!("INFO"), &json!("api"), &json!("tarball")),
+        "{triggered:?}"
+    );
+    let request_id = triggered["requestId"].as_str().expect("Lambda's request id");
+    assert_eq!(line("object created")["requestId"], request_id);
+    assert!(!triggered.contains_key("request_id"), "one name per id: {triggered:?}");
+    let test = line("s3:TestEvent: the bucket notification reaches this function");
+    assert_eq!(test["bucket"], "acme-builds", "{test:?}");
+    assert!(test["requestId"].as_str().is_some_and(|id| id != request_id));
+}
+
+/// The notifiers' metric family through the real binary: every record counted by kind (created,
+/// test, ignored, unreadable), the resources the objects matched, and every check triggered, timed
+/// out or failed, with the ATC's latency per check; an invocation that fails still writes its line.
+#[tokio::test]
+async fn metrics_count_records_matches_and_checks() {
+    let mut stack = start(config(), &[]);
+    let created = s3_event("ObjectCreated:Put", "acme-builds", "api/api-2.0.0.tgz");
+    let removed = s3_event("ObjectRemoved:Delete", "acme-builds", "api/api-1.0.0.tgz");
+    let mixed = json!({"Records": [
+        created["Records"][0], removed["Records"][0], {"eventSource": "aws:sqs", "body": "{not json"}
+    ]});
+    let (answer, checked) = invoke(&stack, &mixed).await;
+    assert!(answer.is_ok() && checked.len() == 1, "{answer:?}");
+    let test_event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "acme-builds"});
+    assert!(invoke(&stack, &test_event).await.0.is_ok());
+    stack.atc.set_behaviour(Behaviour::Slow(Duration::from_secs(3)));
+    assert!(invoke(&stack, &created).await.0.is_err(), "a timeout is retried");
+    stack.atc.set_behaviour(Behaviour::Status(401));
+    assert!(invoke(&stack, &created).await.0.is_ok(), "a refusal is not");
+    stack.atc.stop();
+
+    let logs = stack.function.logs();
+    let events = metric(&logs, "Events");
+    let kinds: Vec<(Option<&str>, f64)> = events.iter().map(|value| (value.member("Kind"), value.sum())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (Some("created"), 1.0),
+            (Some("ignored"), 1.0),
+            (Some("unreadable"), 1.0),
+            (Some("test"), 1.0),
+            (Some("created"), 1.0),
+            (Some("created"), 1.0),
+        ]
+    );
+    for value in &events {
+        assert_eq!(value.dimension_sets, [["Stack", "Function", "Kind"]]);
+        assert_eq!(
+            (value.member("Stack"), value.member("Function")),
+            (Some(FUNCTION), Some(FUNCTION))
+        );
+    }
+    let sums = |name: &str| -> Vec<f64> {
+        let values = metric(&logs, name);
+        for value in &values {
+            assert_eq!(value.dimension_sets, [["Stack", "Function"]], "{value:#?}");
+            assert_eq!(value.namespace, "hookbox");
+        }
+        values.iter().map(MetricValue::sum).collect()
+    };
+    assert_eq!(sums("ResourcesMatched"), [1.0, 0.0, 1.0, 1.0]);
+    assert_eq!(sums("ChecksTriggered"), [1.0, 0.0, 0.0]);
+    assert_eq!(sums("ChecksTimedOut"), [0.0, 1.0, 0.0]);
+    assert_eq!(sums("ChecksFailed"), [0.0, 0.0, 1.0]);
+    let latency = metric(&logs, "AtcLatency");
+    assert_eq!(
+        latency.iter().map(|value| value.values.len()).collect::<Vec<_>>(),
+        [1, 1, 1]
+    );
+    assert!(latency.iter().all(|value| value.unit == "Milliseconds"));
+    assert!(
+        (1000.0..2500.0).contains(&latency[1].values[0]),
+        "{:?}",
+        latency[1].values
+    );
 }
