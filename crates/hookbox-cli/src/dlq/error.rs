@@ -12,9 +12,17 @@ pub enum DlqError {
         queue: String,
         cause: String,
     },
-    /// `show` looked at every message it may and none has this id.
-    #[error("no message {id} among the {scanned} messages looked at in {queue} (raise --max to look further)")]
-    NotFound { id: String, scanned: usize, queue: String },
+    /// `show` looked at every message it could and none has this id; `more` when it stopped at `--max`.
+    #[error(
+        "no message {id} among the {scanned} messages looked at in {queue}{}",
+        if *more { " (raise --max to look further)" } else { "" }
+    )]
+    NotFound {
+        id: String,
+        scanned: usize,
+        queue: String,
+        more: bool,
+    },
     /// The body of a message that `show` found cannot be had.
     #[error("message {id}: {source}")]
     Body {

@@ -42,32 +42,37 @@ pub async fn show(
             id: id.to_owned(),
             scanned,
             queue: queue.url.clone(),
+            more: scanned >= max,
         });
     };
-    let text = match letter.envelope() {
-        Ok(envelope) => {
-            let body = bodies.resolve(&envelope).await.map_err(|source| DlqError::Body {
-                id: letter.message_id.clone(),
-                source,
-            })?;
-            render(&letter, Some(&envelope), &body)
-        }
+    // A body that cannot be had (a claim-checked object the bucket's lifecycle rule expired, a broken
+    // body field) still leaves the rest worth seeing: printed first, then the error.
+    let (text, failed) = match letter.envelope() {
+        Ok(envelope) => match bodies.resolve(&envelope).await {
+            Ok(body) => (render(&letter, Some(&envelope), Ok(&body)), None),
+            Err(source) => {
+                let text = render(&letter, Some(&envelope), Err(&source.to_string()));
+                let id = letter.message_id.clone();
+                (text, Some(DlqError::Body { id, source }))
+            }
+        },
         Err(error) => {
             tracing::warn!(id = %letter.message_id, %error, "the message is not an envelope; showing it as it is");
-            render(&letter, None, letter.body.as_bytes())
+            (render(&letter, None, Ok(letter.body.as_bytes())), None)
         }
     };
     out.write_all(text.as_bytes())
-        .map_err(|error| DlqError::io("cannot write the message", error))
+        .map_err(|error| DlqError::io("cannot write the message", error))?;
+    failed.map_or(Ok(()), Err)
 }
 
 fn is(letter: &DeadLetter, id: &str) -> bool {
     letter.message_id == id || letter.envelope().is_ok_and(|envelope| envelope.id == id)
 }
 
-/// The message's SQS facts, its envelope without the inline body fields, then the body: as text when
-/// it is UTF-8, else as base64.
-fn render(letter: &DeadLetter, envelope: Option<&Envelope>, body: &[u8]) -> String {
+/// The message's SQS facts, its envelope, then the body: as text when it is UTF-8, else as base64. The
+/// envelope's inline body fields are left out when the body is shown decoded, kept when it cannot be.
+fn render(letter: &DeadLetter, envelope: Option<&Envelope>, body: Result<&[u8], &str>) -> String {
     let mut text = format!("message id: {}\n", printable(&letter.message_id));
     if let Some(count) = letter.receive_count {
         text.push_str(&format!("receives: {count}\n"));
@@ -81,7 +86,7 @@ fn render(letter: &DeadLetter, envelope: Option<&Envelope>, body: &[u8]) -> Stri
     match envelope {
         Some(envelope) => {
             let mut json = serde_json::to_value(envelope).expect("an envelope is JSON");
-            if let Some(fields) = json.as_object_mut() {
+            if let (Some(fields), Ok(_)) = (json.as_object_mut(), body) {
                 fields.remove("body");
                 fields.remove("body_base64");
             }
@@ -90,6 +95,13 @@ fn render(letter: &DeadLetter, envelope: Option<&Envelope>, body: &[u8]) -> Stri
         }
         None => text.push_str("envelope: none, the message body is not a hookbox envelope\n"),
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            text.push_str(&format!("body: cannot be had: {}\n", printable(error)));
+            return text;
+        }
+    };
     match std::str::from_utf8(body) {
         _ if body.is_empty() => text.push_str("body: empty\n"),
         Ok(utf8) => text.push_str(&format!(
@@ -144,7 +156,7 @@ mod tests {
             "/hooks/github".into(),
         );
         envelope.set_inline_body(b"{\"a\":1}\n\x1b");
-        let shown = render(&letter(envelope.to_json()), Some(&envelope), b"{\"a\":1}\n\x1b");
+        let shown = render(&letter(envelope.to_json()), Some(&envelope), Ok(b"{\"a\":1}\n\x1b"));
         assert!(
             shown.starts_with("message id: m-1\nreceives: 3\nattribute route: github\nenvelope:\n{\n"),
             "{shown}"
@@ -155,7 +167,7 @@ mod tests {
             shown.ends_with("body (9 bytes, text):\n{\"a\":1}\n\\u{1b}\n"),
             "{shown}"
         );
-        let binary = render(&letter(envelope.to_json()), Some(&envelope), &[0xff, 0]);
+        let binary = render(&letter(envelope.to_json()), Some(&envelope), Ok(&[0xff, 0]));
         assert!(
             binary.ends_with("body (2 bytes, not text, base64):\n/wA=\n"),
             "{binary}"
@@ -164,8 +176,30 @@ mod tests {
 
     #[test]
     fn a_message_that_is_no_envelope_is_shown_as_it_is() {
-        let shown = render(&letter("garbage".into()), None, b"garbage");
+        let shown = render(&letter("garbage".into()), None, Ok(b"garbage"));
         assert!(shown.contains("envelope: none"), "{shown}");
         assert!(shown.ends_with("body (7 bytes, text):\ngarbage\n"), "{shown}");
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_had_leaves_the_envelope_with_its_body_fields() {
+        let mut envelope = Envelope::new(
+            "id-1".into(),
+            "2026-11-23T12:00:00.000Z".into(),
+            "github".into(),
+            "POST".into(),
+            "/hooks/github".into(),
+        );
+        envelope.body_base64 = Some("not base64!".into());
+        let shown = render(
+            &letter(envelope.to_json()),
+            Some(&envelope),
+            Err("body_base64 is not valid base64"),
+        );
+        assert!(shown.contains("\"body_base64\": \"not base64!\""), "{shown}");
+        assert!(
+            shown.ends_with("body: cannot be had: body_base64 is not valid base64\n"),
+            "{shown}"
+        );
     }
 }
