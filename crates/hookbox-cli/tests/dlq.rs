@@ -92,6 +92,19 @@ async fn dead_letters(moto: &Moto, envelopes: &[Envelope]) -> (LocalAws, String,
     (aws, mailbox, dlq)
 }
 
+#[test]
+fn help_says_that_reading_hides_messages_and_names_the_environment() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hookbox"))
+        .args(["dlq", "list", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains("stays hidden"), "{help}");
+    assert!(help.contains("[env: HOOKBOX_DLQ_URL="), "{help}");
+    assert!(help.contains("[env: HOOKBOX_DLQ_VISIBILITY_TIMEOUT="), "{help}");
+}
+
 #[tokio::test]
 async fn list_shows_a_row_per_message_and_leaves_them_visible() {
     let moto = Moto::start();
@@ -159,9 +172,22 @@ async fn show_decodes_text_base64_and_claim_checked_bodies() {
         size: big.len() as u64,
         sha256: hex::encode(Sha256::digest(&big)),
     });
+    let mut expired = envelope("gone", "github", b"");
+    expired.set_body_object(BodyObject {
+        bucket: BUCKET.into(),
+        key: "bodies/gone".into(),
+        size: 1,
+        sha256: "00".into(),
+    });
     let (aws, _, dlq) = dead_letters(
         &moto,
-        &[envelope("text", "github", b"{\"a\":1}"), base64_text, binary, claimed],
+        &[
+            envelope("text", "github", b"{\"a\":1}"),
+            base64_text,
+            binary,
+            claimed,
+            expired,
+        ],
     )
     .await;
     aws.create_bucket(BUCKET).await;
@@ -189,6 +215,18 @@ async fn show_decodes_text_base64_and_claim_checked_bodies() {
         fetched.len()
     );
 
+    // A claim check whose object is gone (the bucket's lifecycle rule): the rest is shown, and it fails.
+    let gone = run_dlq(&moto, &["show", "gone", "--queue-url", &dlq]);
+    assert!(!gone.status.success());
+    assert!(gone.stdout.contains("\"key\": \"bodies/gone\""), "{}", gone.stdout);
+    assert!(
+        gone.stdout
+            .contains("body: cannot be had: cannot fetch the body s3://hookbox-bodies/bodies/gone"),
+        "{}",
+        gone.stdout
+    );
+    assert!(gone.stderr.contains("cannot fetch the body"), "{}", gone.stderr);
+
     // By the message id too, as list shows it.
     let table = ok(run_dlq(&moto, &["list", "--queue-url", &dlq]));
     let row = table.lines().find(|line| line.ends_with(" 7")).expect("the text row");
@@ -203,11 +241,15 @@ async fn show_decodes_text_base64_and_claim_checked_bodies() {
     let missing = run_dlq(&moto, &["show", "nope", "--queue-url", &dlq]);
     assert!(!missing.status.success());
     assert!(
-        missing.stderr.contains("no message nope among the 4 messages"),
+        missing.stderr.contains("no message nope among the 5 messages"),
         "{}",
         missing.stderr
     );
-    assert_eq!(aws.depth(&dlq).await, (4, 0), "show hides nothing once it ends");
+    assert!(!missing.stderr.contains("raise --max"), "{}", missing.stderr);
+    let bounded = run_dlq(&moto, &["show", "nope", "--queue-url", &dlq, "--max", "2"]);
+    assert!(bounded.stderr.contains("among the 2 messages"), "{}", bounded.stderr);
+    assert!(bounded.stderr.contains("raise --max"), "{}", bounded.stderr);
+    assert_eq!(aws.depth(&dlq).await, (5, 0), "show hides nothing once it ends");
 }
 
 #[tokio::test]
@@ -322,6 +364,75 @@ async fn an_interrupted_redrive_loses_nothing() {
     assert_eq!(moved.len(), 4, "{moved:?}");
     moved.dedup();
     assert_eq!(moved, ["m-0", "m-1", "m-2"]);
+    assert_eq!(aws.depth(&dlq).await, (0, 0));
+}
+
+/// FIFO queues: a redriven message keeps its group, gets a deduplication id of its own (so a copy still
+/// in the mailbox with the original id does not swallow it), and the same one for a retry, so that a
+/// redrive interrupted after its send and run again sends it once.
+#[tokio::test]
+async fn a_fifo_redrive_keeps_the_group_and_is_not_duplicated_by_a_retry() {
+    let moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let mailbox = aws.create_queue("mailbox.fifo", 262_144).await;
+    let dlq = aws.create_queue("mailbox-dlq.fifo", 262_144).await;
+    let send = |queue: &str, id: &str, route: &str| {
+        aws.sqs
+            .send_message()
+            .queue_url(queue)
+            .message_body(envelope(id, route, b"x").to_json())
+            .message_group_id(route)
+            .message_deduplication_id(format!("d-{id}"))
+            .send()
+    };
+    send(&mailbox, "f-1", "github").await.unwrap();
+    send(&dlq, "f-1", "github").await.unwrap();
+    send(&dlq, "f-2", "gitlab").await.unwrap();
+
+    let proxy = CutProxy::start(&moto.endpoint(), &["SendMessage", "DeleteMessage"]);
+    let mut command = common::hookbox(&moto);
+    command.env("AWS_ENDPOINT_URL", proxy.endpoint()).args([
+        "dlq",
+        "redrive",
+        "--queue-url",
+        &dlq,
+        "--to-queue-url",
+        &mailbox,
+        "--visibility-timeout",
+        "1s",
+    ]);
+    let mut redrive = Service::spawn("redrive", command);
+    wait_until(Duration::from_secs(20), "the first send or delete", async || {
+        proxy.is_cut()
+    })
+    .await;
+    redrive.signal("KILL");
+    redrive.wait_exit(Duration::from_secs(5));
+    drop(proxy);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        aws.depth(&mailbox).await,
+        (2, 0),
+        "the original and the first redriven one"
+    );
+
+    ok(run_dlq(
+        &moto,
+        &["redrive", "--queue-url", &dlq, "--to-queue-url", &mailbox],
+    ));
+    let messages = aws.drain(&mailbox, 4, Duration::from_secs(3)).await;
+    assert_eq!(
+        ids(&messages),
+        ["f-1", "f-1", "f-2"],
+        "the original f-1, and each dead letter once"
+    );
+    for message in &messages {
+        let route = Envelope::from_json(message.body().unwrap()).unwrap().route;
+        let group = message
+            .attributes()
+            .and_then(|attributes| attributes.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId));
+        assert_eq!(group, Some(&route));
+    }
     assert_eq!(aws.depth(&dlq).await, (0, 0));
 }
 
