@@ -23,13 +23,10 @@ pub enum DlqError {
         queue: String,
         more: bool,
     },
-    /// The body of a message that `show` found cannot be had.
-    #[error("message {id}: {source}")]
-    Body {
-        id: String,
-        #[source]
-        source: BodyError,
-    },
+    /// The body of a message that `show` found cannot be had. (Causes are part of each message, not
+    /// `source`s, so that `main`'s `{:#}` does not print them twice.)
+    #[error("message {id}: {cause}")]
+    Body { id: String, cause: BodyError },
     /// `redrive` was not told where to, and the dead-letter queue has no single source queue.
     #[error("no queue names {queue} as its dead-letter queue: give --to-queue-url (or HOOKBOX_DLQ_TO_QUEUE_URL)")]
     NoSourceQueue { queue: String },
@@ -56,12 +53,8 @@ pub enum DlqError {
     #[error("not purged: the answer was not the queue's name {queue:?}")]
     NotConfirmed { queue: String },
     /// Reading the confirmation or writing the output failed.
-    #[error("{what}: {source}")]
-    Io {
-        what: &'static str,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{what}: {cause}")]
+    Io { what: &'static str, cause: std::io::Error },
 }
 
 impl DlqError {
@@ -77,7 +70,7 @@ impl DlqError {
         }
     }
 
-    pub(crate) fn io(what: &'static str, source: std::io::Error) -> Self {
-        Self::Io { what, source }
+    pub(crate) fn io(what: &'static str, cause: std::io::Error) -> Self {
+        Self::Io { what, cause }
     }
 }

@@ -50,10 +50,10 @@ pub async fn show(
     let (text, failed) = match letter.envelope() {
         Ok(envelope) => match bodies.resolve(&envelope).await {
             Ok(body) => (render(&letter, Some(&envelope), Ok(&body)), None),
-            Err(source) => {
-                let text = render(&letter, Some(&envelope), Err(&source.to_string()));
+            Err(cause) => {
+                let text = render(&letter, Some(&envelope), Err(&cause.to_string()));
                 let id = letter.message_id.clone();
-                (text, Some(DlqError::Body { id, source }))
+                (text, Some(DlqError::Body { id, cause }))
             }
         },
         Err(error) => {
