@@ -60,6 +60,9 @@ pub async fn redrive(queue: &DeadLetterQueue, to: &str, routes: Vec<String>, max
         }
     };
     scan.release().await;
+    if result.is_err() {
+        tracing::info!(moved = done.moved, kept = done.kept, "redrive stopped before the end");
+    }
     result.map(|()| done)
 }
 
