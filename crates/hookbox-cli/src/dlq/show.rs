@@ -71,7 +71,7 @@ fn is(letter: &DeadLetter, id: &str) -> bool {
 }
 
 /// The message's SQS facts, its envelope, then the body: as text when it is UTF-8, else as base64. The
-/// envelope's inline body fields are left out when the body is shown decoded, kept when it cannot be.
+/// envelope's inline body fields are emptied when the body is shown decoded, kept when it cannot be.
 fn render(letter: &DeadLetter, envelope: Option<&Envelope>, body: Result<&[u8], &str>) -> String {
     let mut text = format!("message id: {}\n", printable(&letter.message_id));
     if let Some(count) = letter.receive_count {
@@ -85,13 +85,16 @@ fn render(letter: &DeadLetter, envelope: Option<&Envelope>, body: Result<&[u8], 
     }
     match envelope {
         Some(envelope) => {
-            let mut json = serde_json::to_value(envelope).expect("an envelope is JSON");
-            if let (Some(fields), Ok(_)) = (json.as_object_mut(), body) {
-                fields.remove("body");
-                fields.remove("body_base64");
-            }
-            let pretty = serde_json::to_string_pretty(&json).expect("a JSON value prints");
-            text.push_str(&format!("envelope:\n{}\n", printable_block(&pretty)));
+            // In its wire order (`v` first), which a JSON value would sort away.
+            let mut shown = envelope.clone();
+            let heading = if body.is_ok() {
+                (shown.body, shown.body_base64) = (None, None);
+                "envelope (its body below):"
+            } else {
+                "envelope:"
+            };
+            let pretty = serde_json::to_string_pretty(&shown).expect("an envelope is JSON");
+            text.push_str(&format!("{heading}\n{}\n", printable_block(&pretty)));
         }
         None => text.push_str("envelope: none, the message body is not a hookbox envelope\n"),
     }
@@ -158,11 +161,13 @@ mod tests {
         envelope.set_inline_body(b"{\"a\":1}\n\x1b");
         let shown = render(&letter(envelope.to_json()), Some(&envelope), Ok(b"{\"a\":1}\n\x1b"));
         assert!(
-            shown.starts_with("message id: m-1\nreceives: 3\nattribute route: github\nenvelope:\n{\n"),
+            shown.starts_with(
+                "message id: m-1\nreceives: 3\nattribute route: github\nenvelope (its body below):\n{\n  \"v\": 1,\n"
+            ),
             "{shown}"
         );
         assert!(shown.contains("\"route\": \"github\""), "{shown}");
-        assert!(!shown.contains("\"body\""), "{shown}");
+        assert!(shown.contains("\"body\": null,\n  \"body_base64\": null,"), "{shown}");
         assert!(
             shown.ends_with("body (9 bytes, text):\n{\"a\":1}\n\\u{1b}\n"),
             "{shown}"
