@@ -183,7 +183,8 @@ impl DlqArgs {
                     Confirmation::Impossible
                 };
                 let count = purge::purge(&queue, confirmation).await?;
-                writeln!(out, "purged {} (about {count} messages)", queue.name())
+                let noun = if count == 1 { "message" } else { "messages" };
+                writeln!(out, "purged {} (about {count} {noun})", queue.name())
                     .map_err(|error| DlqError::io("cannot write the summary", error))?;
             }
         }
