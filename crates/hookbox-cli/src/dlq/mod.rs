@@ -35,10 +35,12 @@ pub struct DlqArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
-    /// A table of the dead letters: message id, route, method, path, when the request was received,
-    /// how often SQS handed the message out, body size. Listing receives each message: it stays hidden
-    /// from the relay and other readers until the listing ends (at most --visibility-timeout if the
-    /// command is killed), and its receive count goes up by one.
+    /// A table of the dead letters, one row each.
+    ///
+    /// Columns: message id, route, method, path, when the request was received, how often SQS handed
+    /// the message out, body size. Listing receives each message: it stays hidden from everyone else
+    /// until the listing ends (at most --visibility-timeout if the command is killed), and its receive
+    /// count goes up by one.
     List {
         #[command(flatten)]
         queue: QueueArgs,
@@ -48,8 +50,10 @@ pub enum DlqCommand {
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
         max: u32,
     },
-    /// One dead letter: its SQS facts, its envelope, and its body decoded (base64 decoded,
-    /// claim-checked bodies fetched from S3 and checked). Finding it receives messages as list does.
+    /// One dead letter in full, its body decoded.
+    ///
+    /// Its SQS facts, its envelope, and its body (base64 decoded, claim-checked bodies fetched from S3
+    /// and checked), as text when it is UTF-8. Finding it receives messages as list does.
     Show {
         /// The SQS message id (as list shows it) or the envelope's request id.
         id: String,
@@ -64,10 +68,11 @@ pub enum DlqCommand {
         #[arg(long, env = "HOOKBOX_S3_FORCE_PATH_STYLE")]
         s3_force_path_style: bool,
     },
-    /// Send dead letters back to the mailbox queue, body and attributes unchanged, for the relay to try
-    /// again. Each is sent first and deleted from the dead-letter queue only after the send succeeded:
-    /// an interruption between the two leaves it in both queues (delivered twice, never lost). The
-    /// messages not moved are left as they were.
+    /// Send dead letters back to the mailbox queue for the relay to try again.
+    ///
+    /// Body and attributes are kept. Each message is sent first and deleted from the dead-letter queue
+    /// only after the send succeeded: an interruption between the two leaves it in both queues
+    /// (delivered twice, never lost). The messages not moved are left as they were.
     Redrive {
         #[command(flatten)]
         queue: QueueArgs,
@@ -89,8 +94,9 @@ pub enum DlqCommand {
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
         max: u32,
     },
-    /// Delete every dead letter, for good. Asks for the queue's name on a terminal; without one,
-    /// only with --yes.
+    /// Delete every dead letter, for good.
+    ///
+    /// Asks for the queue's name on a terminal; without one, only with --yes.
     Purge {
         #[command(flatten)]
         queue: QueueArgs,
