@@ -324,6 +324,16 @@ async fn redrive_moves_at_most_max_messages() {
         "{}",
         into_itself.stderr
     );
+
+    // Without --to-queue-url, a queue no redrive policy names has nowhere to send to.
+    let orphan = aws.create_queue("orphan", 262_144).await;
+    let nowhere = run_dlq(&moto, &["redrive", "--queue-url", &orphan]);
+    assert!(!nowhere.status.success());
+    assert!(
+        nowhere.stderr.contains("no queue names") && nowhere.stderr.contains("give --to-queue-url"),
+        "{}",
+        nowhere.stderr
+    );
 }
 
 /// A redrive killed right after its first SendMessage or DeleteMessage reached SQS, whichever it makes
