@@ -9,6 +9,7 @@ use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use clap::{Parser, Subcommand, ValueEnum};
 use hookbox_cli::concourse_config::{ConcourseConfigArgs, Outcome};
+use hookbox_cli::dlq::DlqArgs;
 use hookbox_cli::relay::RelayArgs;
 use tokio::sync::watch;
 
@@ -36,6 +37,9 @@ enum Command {
     /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...); AWS_ENDPOINT_URL points it elsewhere (e.g. moto).
     /// Logs go to stderr; RUST_LOG sets the level (default info).
     Relay(RelayArgs),
+    /// List, show, redrive or purge the dead-letter queue, where requests land that the relay failed
+    /// to deliver MaxReceiveCount times. AWS credentials, region and endpoint as for relay.
+    Dlq(DlqArgs),
     /// Write the Concourse config the notifier functions are built with (config/concourse.json) from
     /// the team's pipelines on the ATC: every git, s3 and semver resource with the source fields that
     /// matching needs and its webhook_token. Or, with --check, compare the file with the ATC.
@@ -68,6 +72,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 .await;
             let relay = Arc::new(args.into_relay(&aws)?);
             relay.run(shutdown_signal()).await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dlq(args) => {
+            let aws = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(aws_https_client())
+                .load()
+                .await;
+            args.run(&aws).await?;
             Ok(ExitCode::SUCCESS)
         }
         // Its own statuses, as `diff` has them: 1 means "differs", so an error must be another one.

@@ -1,13 +1,15 @@
 //! Real local stand-ins for integration tests: a moto server for SQS and S3, the `cargo lambda`
 //! runtime emulator, the function binaries running under it, an HTTP target that records what it
-//! receives, a fake Concourse ATC with a notifier function in front of it, and readers of the log and
-//! metric lines a function writes. Nothing here mocks AWS: the tests talk to real servers on
-//! 127.0.0.1, and every wait is bounded.
+//! receives, a fake Concourse ATC with a notifier function in front of it, readers of the log and
+//! metric lines a function writes, and a proxy that cuts a process's line to moto after a chosen call.
+//! Nothing here mocks AWS: the tests talk to real servers on 127.0.0.1 (or, for `sam local`'s
+//! containers, on the Docker bridge's gateway), and every wait is bounded.
 //!
 //! The Python tools come from the project's venv (`scripts/setup` makes it at `.venv`; set
 //! `HOOKBOX_VENV` to use another).
 
 pub mod aws;
+pub mod cut_proxy;
 pub mod fake_atc;
 pub mod lambda;
 pub mod logs;
