@@ -6,6 +6,7 @@ give. Run with the venv's Python: `python -m unittest discover -s tests` (script
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import unittest
@@ -237,6 +238,41 @@ class Template(unittest.TestCase):
         self.assertIn("S3NotifierFailedEventsAlarm", self.deployed({"EnableS3Notifier": "true"}))
         self.assertNotIn("AlarmEmailTopic", deployed)
         self.assertIn("AlarmEmailTopic", self.deployed({"AlarmEmail": "ops@example.com"}))
+
+    def render(self, value, parameters):
+        """A string property as CloudFormation would make it, with each ${Name} left as its name."""
+        values = {**self.defaults, **parameters}
+        conditions = self.cfn.get("Conditions", {})
+        if isinstance(value, str):
+            return value
+        (name, argument), = value.items()
+        if name == "Fn::Join":
+            separator, parts = argument
+            return separator.join(self.render(part, parameters) for part in parts)
+        if name == "Fn::If":
+            condition, then, otherwise = argument
+            chosen = then if evaluate(conditions[condition], values, conditions) else otherwise
+            return self.render(chosen, parameters)
+        if name == "Fn::Sub":
+            return re.sub(r"\$\{([^}]+)\}", lambda m: m.group(1), argument)
+        raise AssertionError(f"unsupported in this test: {name}")
+
+    def test_the_dashboard_shows_the_mailbox_and_each_deployed_notifier(self):
+        dashboard = self.resources["Dashboard"]["Properties"]["DashboardBody"]
+        for parameters, functions in [
+            ({}, {"enqueue"}),
+            ({"EnableGitHubNotifier": "true", "EnableS3Notifier": "true"}, {"enqueue", "github-concourse", "s3-concourse"}),
+        ]:
+            body = json.loads(self.render(dashboard, parameters))
+            text = json.dumps(body)
+            for function in ("enqueue", "github-concourse", "s3-concourse"):
+                self.assertEqual(f'Function=\\"{function}\\"' in text or f'"Function", "{function}"' in text,
+                                 function in functions, (function, parameters))
+            for metric in ("ApproximateAgeOfOldestMessage", "Requests", "Refused", "SqsTime", "S3Time", "5xx"):
+                self.assertIn(metric, text)
+            for widget in body["widgets"]:
+                self.assertEqual(widget["type"], "metric")
+                self.assertTrue(widget["properties"]["metrics"], widget)
 
     def test_cfn_lint_is_clean_with_its_informational_checks(self):
         lint = pathlib.Path(sys.executable).parent / "cfn-lint"
