@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -66,8 +65,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 .http_client(aws_https_client())
                 .load()
                 .await;
-            let relay = Arc::new(args.into_relay(&aws)?);
-            relay.run(shutdown_signal()).await;
+            args.run(&aws, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         // Its own statuses, as `diff` has them: 1 means "differs", so an error must be another one.
