@@ -233,6 +233,28 @@ mod tests {
     }
 
     #[test]
+    fn unhealthy_after_defaults_to_three_long_polls_and_half_a_minute() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            relay: RelayArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let base = ["relay", "--queue-url", "q", "--target", "http://ci.local/"];
+            <Cli as clap::Parser>::try_parse_from(base.iter().chain(extra))
+                .unwrap()
+                .relay
+        };
+        assert_eq!(parse(&[]).unhealthy_after(), Duration::from_secs(90));
+        assert_eq!(parse(&["--wait", "1s"]).unhealthy_after(), Duration::from_secs(33));
+        assert_eq!(
+            parse(&["--unhealthy-after", "5m"]).unhealthy_after(),
+            Duration::from_secs(300)
+        );
+        assert!(parse(&[]).metrics_addr.is_none());
+    }
+
+    #[test]
     fn waits_and_visibilities_stay_within_sqs_limits() {
         assert!(parse_wait("20s").is_ok() && parse_wait("21s").is_err());
         assert!(parse_visibility("500ms").is_err() && parse_visibility("13h").is_err());
