@@ -3,13 +3,13 @@
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 use hookbox_cli::concourse_config::{ConcourseConfigArgs, Outcome};
 use hookbox_cli::dlq::DlqArgs;
+use hookbox_cli::docs::{CompletionsArgs, ManArgs};
 use hookbox_cli::relay::RelayArgs;
 use tokio::sync::watch;
 
@@ -45,6 +45,12 @@ enum Command {
     /// matching needs and its webhook_token. Or, with --check, compare the file with the ATC.
     /// Exit status: 0 written or up to date, 1 --check found differences, 2 an error.
     ConcourseConfig(ConcourseConfigArgs),
+    /// Print the shell completion script on stdout, e.g. `hookbox completions bash >
+    /// /usr/share/bash-completion/completions/hookbox`.
+    Completions(CompletionsArgs),
+    /// Print a man page (roff) on stdout: hookbox(1), or a subcommand's, e.g. `hookbox man relay >
+    /// hookbox-relay.1`.
+    Man(ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,8 +76,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 .http_client(aws_https_client())
                 .load()
                 .await;
-            let relay = Arc::new(args.into_relay(&aws)?);
-            relay.run(shutdown_signal()).await;
+            args.run(&aws, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Dlq(args) => {
@@ -92,6 +97,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             }
         }),
+        Command::Completions(args) => {
+            args.write(Cli::command(), &mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(args) => {
+            args.write(Cli::command(), &mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -2,15 +2,17 @@
 
 mod common;
 
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hookbox_core::{BodyObject, Envelope};
 use hookbox_testkit::aws::LocalAws;
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::process::Service;
 use hookbox_testkit::target::{Answer, Target};
-use hookbox_testkit::wait_until;
+use hookbox_testkit::{free_port, wait_until};
 use sha2::{Digest, Sha256};
 
 const BUCKET: &str = "hookbox-bodies";
@@ -66,7 +68,7 @@ fn help_documents_every_option_with_its_environment_variable() {
         }
     }
     let options: Vec<&String> = blocks.iter().filter(|b| !b.contains("--help")).collect();
-    assert_eq!(options.len(), 18, "{help}");
+    assert_eq!(options.len(), 20, "{help}");
     for block in options {
         assert!(block.contains("[env: HOOKBOX_"), "no environment variable: {block}");
     }
@@ -83,6 +85,8 @@ fn help_documents_every_option_with_its_environment_variable() {
         "--content-type",
         "--once",
         "--dry-run",
+        "--metrics-addr",
+        "--unhealthy-after",
     ] {
         assert!(help.contains(option), "{option} is not documented");
     }
@@ -317,4 +321,181 @@ async fn receives_ask_for_full_batches_whatever_the_concurrency() {
     assert_eq!(ids.len(), 25, "{logs}");
     assert_eq!(target.count(), 25, "{logs}");
     assert_eq!(aws.depth(&queue).await, (0, 0), "{logs}");
+}
+
+/// GET `path` from the relay's endpoint on 127.0.0.1:`port`: the status and the body.
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("the endpoint accepts");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .expect("the endpoint answers and closes");
+    let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok());
+    let (_, body) = answer.split_once("\r\n\r\n").unwrap_or_default();
+    (status.unwrap_or_else(|| panic!("not HTTP: {answer}")), body.to_owned())
+}
+
+/// The value of the sample `series` (name and labels as the relay writes them) in a scrape.
+fn sample(metrics: &str, series: &str) -> f64 {
+    let values: Vec<f64> = metrics
+        .lines()
+        .filter_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .collect();
+    assert_eq!(values.len(), 1, "{series} in:\n{metrics}");
+    values[0]
+}
+
+fn outcome(metrics: &str, outcome: &str) -> f64 {
+    sample(
+        metrics,
+        &format!("hookbox_relay_messages_total{{outcome=\"{outcome}\"}}"),
+    )
+}
+
+/// `/metrics` counts what the test sent, by outcome, while the relay runs: six requests the target
+/// takes, three it refuses and one message that is no envelope. `/healthz` answers 200 while moto
+/// answers and 503 once it has been stopped for longer than `--unhealthy-after`.
+#[tokio::test]
+async fn metrics_count_every_outcome_and_healthz_follows_sqs() {
+    let mut moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let (queue, _) = aws.create_queue_with_dlq("mailbox", 262_144, 5).await;
+    let target = Target::start(|request| match request.header_values("x-delivery").as_slice() {
+        [id] if id.starts_with("ok-") => Answer::Status(200),
+        _ => Answer::Status(500),
+    });
+    let port = free_port();
+    let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as f64;
+    let mut service = relay(
+        &moto,
+        &args(&[
+            "--queue-url",
+            &queue,
+            "--target",
+            &target.url("/"),
+            "--wait",
+            "1s",
+            // The refused messages do not come back during the test.
+            "--retry-delay",
+            "10m",
+            "--metrics-addr",
+            &format!("127.0.0.1:{port}"),
+            "--unhealthy-after",
+            "3s",
+        ]),
+    );
+    service.wait_for_port(port, Duration::from_secs(30));
+    let (status, body) = get(port, "/healthz");
+    assert_eq!(status, 200, "{body}");
+
+    let mut bodies: Vec<String> = (0..6)
+        .map(|seq| format!("ok-{seq}"))
+        .chain((0..3).map(|seq| format!("bad-{seq}")))
+        .map(|id| envelope(&id, "github", "text/plain", b"x").to_json())
+        .collect();
+    bodies.push("not an envelope".into());
+    aws.send_all(&queue, &bodies).await;
+    wait_until(Duration::from_secs(30), "every message to be counted", async || {
+        let metrics = get(port, "/metrics").1;
+        outcome(&metrics, "delivered") + outcome(&metrics, "retried") + outcome(&metrics, "failed") >= 10.0
+    })
+    .await;
+    // The deleter lingers a moment before its batch.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, metrics) = get(port, "/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(outcome(&metrics, "delivered"), 6.0, "{metrics}");
+    assert_eq!(outcome(&metrics, "retried"), 3.0, "{metrics}");
+    assert_eq!(outcome(&metrics, "failed"), 1.0, "{metrics}");
+    assert_eq!(outcome(&metrics, "skipped"), 0.0, "{metrics}");
+    assert_eq!(target.count(), 9);
+    // Only the nine requests that reached the target were timed; none is under way any more.
+    assert_eq!(sample(&metrics, "hookbox_relay_delivery_duration_seconds_count"), 9.0);
+    assert_eq!(
+        sample(&metrics, "hookbox_relay_delivery_duration_seconds_bucket{le=\"+Inf\"}"),
+        9.0
+    );
+    assert_eq!(sample(&metrics, "hookbox_relay_in_flight"), 0.0);
+    let receives = sample(&metrics, "hookbox_relay_sqs_requests_total{operation=\"receive\"}");
+    let deletes = sample(&metrics, "hookbox_relay_sqs_requests_total{operation=\"delete\"}");
+    assert!(receives >= 1.0 && (1.0..=6.0).contains(&deletes), "{metrics}");
+    assert_eq!(
+        sample(
+            &metrics,
+            "hookbox_relay_sqs_request_errors_total{operation=\"receive\"}"
+        ),
+        0.0
+    );
+    assert_eq!(
+        sample(&metrics, "hookbox_relay_sqs_request_errors_total{operation=\"delete\"}"),
+        0.0
+    );
+    assert_eq!(sample(&metrics, "hookbox_relay_delete_failed_messages_total"), 0.0);
+    assert!(
+        sample(&metrics, "hookbox_relay_last_receive_timestamp_seconds") >= before,
+        "{metrics}"
+    );
+    assert_eq!(aws.depth(&queue).await, (0, 4), "the delivered messages are deleted");
+    assert_eq!(get(port, "/healthz").0, 200);
+    assert_eq!(get(port, "/nothing").0, 404);
+
+    moto.stop();
+    let stopped = Instant::now();
+    wait_until(Duration::from_secs(20), "/healthz to answer 503", async || {
+        get(port, "/healthz").0 == 503
+    })
+    .await;
+    // The last answer came at most one long poll (1s) before the stop.
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(2),
+        "503 after {:?}",
+        stopped.elapsed()
+    );
+    // A receive fails only once the SDK has given up its retries, which may take longer than that.
+    let errors = "hookbox_relay_sqs_request_errors_total{operation=\"receive\"}";
+    wait_until(Duration::from_secs(30), "a failed receive to be counted", async || {
+        sample(&get(port, "/metrics").1, errors) >= 1.0
+    })
+    .await;
+    assert_eq!(outcome(&get(port, "/metrics").1, "delivered"), 6.0);
+
+    service.signal("TERM");
+    let status = service.wait_exit(Duration::from_secs(15));
+    let logs = service.output();
+    assert!(status.success(), "{status}: {logs}");
+    assert!(
+        logs.contains("delivered=6") && logs.contains("retried=3") && logs.contains("failed=1"),
+        "{logs}"
+    );
+}
+
+/// A `--metrics-addr` that cannot be bound stops the relay at once, naming the flag.
+#[test]
+fn a_metrics_address_in_use_is_refused_at_start() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_hookbox"))
+        .env_clear()
+        .args([
+            "relay",
+            "--queue-url",
+            "http://127.0.0.1:9/q",
+            "--target",
+            "http://127.0.0.1:9/",
+        ])
+        .args(["--metrics-addr", &address])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains(&format!("cannot listen on --metrics-addr {address}")),
+        "{error}"
+    );
 }

@@ -7,19 +7,28 @@
 //! ([`body`]), then hands the request to a [`target::Target`], the delivery seam; [`http_target`] is the
 //! one there is. The pure parts (which headers travel, how the URL is built, which statuses count) are
 //! in their own modules and unit-tested.
+//!
+//! [`start`] runs a relay from its options, with [`endpoint`] beside it when `--metrics-addr` is set:
+//! `/metrics` renders the live [`stats`] ([`metrics`], [`histogram`]) and `/healthz` says whether SQS
+//! has answered lately.
 
 pub mod body;
+pub mod endpoint;
 mod error_chain;
 pub mod filter;
+pub mod histogram;
 pub mod http_target;
+pub mod metrics;
 pub mod options;
 pub mod replay;
+pub mod start;
 pub mod stats;
 pub mod status;
 pub mod target;
 pub mod worker;
 
 pub use options::RelayArgs;
+pub use start::StartError;
 pub use stats::Summary;
 pub use worker::Relay;
 

@@ -1,6 +1,7 @@
 //! The relay's options: every one is a flag and an environment variable, so the relay runs the same
 //! from a shell, a systemd unit or a container.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
@@ -109,9 +110,24 @@ pub struct RelayArgs {
     /// Address S3 buckets by path (for local stand-ins such as moto).
     #[arg(long, env = "HOOKBOX_S3_FORCE_PATH_STYLE")]
     pub s3_force_path_style: bool,
+
+    /// Serve GET /metrics (Prometheus) and GET /healthz on this address, e.g. 0.0.0.0:9464 in a
+    /// container. Off when unset.
+    #[arg(long, value_name = "ADDR", env = "HOOKBOX_RELAY_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// How long SQS may go without answering before /healthz answers 503 (default: 3 times --wait, plus 30s).
+    #[arg(long, value_name = "DURATION", env = "HOOKBOX_RELAY_UNHEALTHY_AFTER",
+          value_parser = parse_duration)]
+    pub unhealthy_after: Option<Duration>,
 }
 
 impl RelayArgs {
+    /// `--unhealthy-after`, or long enough for three long polls that SQS answers late.
+    pub fn unhealthy_after(&self) -> Duration {
+        self.unhealthy_after.unwrap_or(self.wait * 3 + Duration::from_secs(30))
+    }
+
     /// The relay these options describe, with clients built from `aws`.
     pub fn into_relay(self, aws: &aws_config::SdkConfig) -> Result<Relay<HttpTarget>, reqwest::Error> {
         let client = reqwest::Client::builder()
@@ -214,6 +230,28 @@ mod tests {
         assert!(parse_target("https://jenkins.local/generic-webhook-trigger/invoke").is_ok());
         assert!(parse_target("ftp://x/").unwrap_err().contains("http or https"));
         assert!(parse_target("jenkins.local").is_err());
+    }
+
+    #[test]
+    fn unhealthy_after_defaults_to_three_long_polls_and_half_a_minute() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            relay: RelayArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let base = ["relay", "--queue-url", "q", "--target", "http://ci.local/"];
+            <Cli as clap::Parser>::try_parse_from(base.iter().chain(extra))
+                .unwrap()
+                .relay
+        };
+        assert_eq!(parse(&[]).unhealthy_after(), Duration::from_secs(90));
+        assert_eq!(parse(&["--wait", "1s"]).unhealthy_after(), Duration::from_secs(33));
+        assert_eq!(
+            parse(&["--unhealthy-after", "5m"]).unhealthy_after(),
+            Duration::from_secs(300)
+        );
+        assert!(parse(&[]).metrics_addr.is_none());
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub struct Relay<T> {
     target: T,
     filter: Filter,
     settings: Settings,
-    stats: Stats,
+    stats: Arc<Stats>,
 }
 
 /// A received message's identity, for logs and visibility changes.
@@ -71,8 +71,13 @@ impl<T: Target> Relay<T> {
             target,
             filter,
             settings,
-            stats: Stats::default(),
+            stats: Arc::default(),
         }
+    }
+
+    /// The live counters, for the metrics endpoint.
+    pub fn stats(&self) -> Arc<Stats> {
+        self.stats.clone()
     }
 
     /// Runs until `shutdown` turns true (or, with `once`, until the queue has nothing visible), then
@@ -145,7 +150,9 @@ impl<T: Target> Relay<T> {
             delete_failed = summary.delete_failed,
             released = summary.released,
             receive_requests = summary.receive_requests,
+            receive_errors = summary.receive_errors,
             delete_requests = summary.delete_requests,
+            delete_errors = summary.delete_errors,
             "relay summary"
         );
         summary
@@ -162,9 +169,17 @@ impl<T: Target> Relay<T> {
             .visibility_timeout(seconds(self.settings.visibility_timeout))
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
-            .await
-            .map_err(|error| aws_sdk_sqs::error::DisplayErrorContext(error).to_string())?;
-        Ok(output.messages.unwrap_or_default())
+            .await;
+        match output {
+            Ok(output) => {
+                self.stats.received();
+                Ok(output.messages.unwrap_or_default())
+            }
+            Err(error) => {
+                self.stats.receive_error();
+                Err(aws_sdk_sqs::error::DisplayErrorContext(error).to_string())
+            }
+        }
     }
 
     /// One message, from its body to deletion or back-off.
@@ -214,9 +229,13 @@ impl<T: Target> Relay<T> {
             self.hide(&received, Duration::ZERO).await;
             return;
         };
+        let under_way = self.stats.in_flight();
         let started = Instant::now();
         let outcome = self.keep_hidden(&received, self.deliver(&envelope)).await;
-        let latency_ms = started.elapsed().as_millis() as u64;
+        let latency = started.elapsed();
+        drop(under_way);
+        self.stats.delivery_took(latency);
+        let latency_ms = latency.as_millis() as u64;
         let (id, route, attempt) = (&envelope.id, &envelope.route, received.attempt);
         match outcome {
             Outcome::Delivered(status) => {
@@ -334,13 +353,14 @@ impl<T: Target> Relay<T> {
             .visibility_timeout(seconds(duration))
             .send()
             .await;
-        if let Err(error) = result {
+        match result {
+            Ok(_) => self.stats.sqs_answered(),
             // Harmless for correctness: the message comes back after its current timeout instead.
-            tracing::warn!(
+            Err(error) => tracing::warn!(
                 message_id = %received.message_id,
                 error = %aws_sdk_sqs::error::DisplayErrorContext(error),
                 "cannot change the message's visibility"
-            );
+            ),
         }
     }
 
@@ -383,8 +403,9 @@ impl<T: Target> Relay<T> {
             .send()
             .await;
         match result {
-            Ok(output) if output.failed.is_empty() => {}
+            Ok(output) if output.failed.is_empty() => self.stats.sqs_answered(),
             Ok(output) => {
+                self.stats.sqs_answered();
                 self.stats.delete_failed(output.failed.len() as u64);
                 for failure in &output.failed {
                     tracing::warn!(
@@ -395,6 +416,7 @@ impl<T: Target> Relay<T> {
                 }
             }
             Err(error) => {
+                self.stats.delete_error();
                 self.stats.delete_failed(count);
                 tracing::warn!(
                     error = %aws_sdk_sqs::error::DisplayErrorContext(error), count,
