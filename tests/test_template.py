@@ -206,6 +206,22 @@ class Template(unittest.TestCase):
         for logical_id in ("GitHubConcourseFunction", "S3ConcourseFunction"):
             self.assertIn("HOOKBOX_CONCOURSE_URL", declared[logical_id])
 
+    def test_the_relay_may_handle_dead_letters_but_not_purge_them(self):
+        statements = self.resources["RelayPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        on_dlq = {
+            action
+            for statement in statements
+            if statement["Resource"] == {"Fn::GetAtt": ["MailboxDeadLetterQueue", "Arn"]}
+            for action in statement["Action"]
+        }
+        self.assertEqual(on_dlq, {
+            "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes", "sqs:ListDeadLetterSourceQueues",
+        })
+        sends = [s for s in statements if s["Action"] == "sqs:SendMessage"]
+        self.assertEqual([s["Resource"] for s in sends], [{"Fn::GetAtt": ["MailboxQueue", "Arn"]}])
+        self.assertNotIn("sqs:PurgeQueue", json.dumps(statements))
+
     def test_the_alarms_watch_what_goes_wrong(self):
         alarms = {
             logical_id: resource["Properties"]
