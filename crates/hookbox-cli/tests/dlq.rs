@@ -336,24 +336,18 @@ async fn redrive_moves_at_most_max_messages() {
     );
 }
 
-/// A redrive killed right after its first SendMessage or DeleteMessage reached SQS, whichever it makes
-/// first: every message is still in the mailbox or the DLQ (the one sent is in both), and a second
-/// redrive finishes the job with that one duplicate. A redrive that deleted before sending would lose
-/// the message here.
-#[tokio::test]
-async fn an_interrupted_redrive_loses_nothing() {
-    let moto = Moto::start();
-    let letters: Vec<Envelope> = (0..3).map(|n| envelope(&format!("m-{n}"), "github", b"x")).collect();
-    let (aws, mailbox, dlq) = dead_letters(&moto, &letters).await;
+/// Runs `hookbox dlq redrive` from `dlq` to `mailbox` (holding messages for 1 s) and kills it right
+/// after its first SendMessage or DeleteMessage reached moto: an interruption at the worst moment.
+async fn redrive_killed_after_its_first_send_or_delete(moto: &Moto, dlq: &str, mailbox: &str) {
     let proxy = CutProxy::start(&moto.endpoint(), &["SendMessage", "DeleteMessage"]);
-    let mut command = common::hookbox(&moto);
+    let mut command = common::hookbox(moto);
     command.env("AWS_ENDPOINT_URL", proxy.endpoint()).args([
         "dlq",
         "redrive",
         "--queue-url",
-        &dlq,
+        dlq,
         "--to-queue-url",
-        &mailbox,
+        mailbox,
         "--visibility-timeout",
         "1s",
     ]);
@@ -364,7 +358,18 @@ async fn an_interrupted_redrive_loses_nothing() {
     .await;
     redrive.signal("KILL");
     redrive.wait_exit(Duration::from_secs(5));
-    drop(proxy);
+}
+
+/// A redrive killed right after its first SendMessage or DeleteMessage reached SQS, whichever it makes
+/// first: every message is still in the mailbox or the DLQ (the one sent is in both), and a second
+/// redrive finishes the job with that one duplicate. A redrive that deleted before sending would lose
+/// the message here.
+#[tokio::test]
+async fn an_interrupted_redrive_loses_nothing() {
+    let moto = Moto::start();
+    let letters: Vec<Envelope> = (0..3).map(|n| envelope(&format!("m-{n}"), "github", b"x")).collect();
+    let (aws, mailbox, dlq) = dead_letters(&moto, &letters).await;
+    redrive_killed_after_its_first_send_or_delete(&moto, &dlq, &mailbox).await;
 
     // Once the hold of 1 s ends: the one sent is in both queues.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -405,26 +410,7 @@ async fn a_fifo_redrive_keeps_the_group_and_is_not_duplicated_by_a_retry() {
     send(&dlq, "f-1", "github").await.unwrap();
     send(&dlq, "f-2", "gitlab").await.unwrap();
 
-    let proxy = CutProxy::start(&moto.endpoint(), &["SendMessage", "DeleteMessage"]);
-    let mut command = common::hookbox(&moto);
-    command.env("AWS_ENDPOINT_URL", proxy.endpoint()).args([
-        "dlq",
-        "redrive",
-        "--queue-url",
-        &dlq,
-        "--to-queue-url",
-        &mailbox,
-        "--visibility-timeout",
-        "1s",
-    ]);
-    let mut redrive = Service::spawn("redrive", command);
-    wait_until(Duration::from_secs(20), "the first send or delete", async || {
-        proxy.is_cut()
-    })
-    .await;
-    redrive.signal("KILL");
-    redrive.wait_exit(Duration::from_secs(5));
-    drop(proxy);
+    redrive_killed_after_its_first_send_or_delete(&moto, &dlq, &mailbox).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         aws.depth(&mailbox).await,

@@ -7,23 +7,19 @@
 //! `AmazonSQS.SendMessage` is the action `SendMessage`.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+
+use crate::thread_server::ThreadServer;
 
 /// The running proxy; stopped on drop.
 pub struct CutProxy {
-    addr: SocketAddr,
+    server: ThreadServer,
     cut: Arc<AtomicBool>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 struct Forward {
@@ -38,8 +34,6 @@ impl CutProxy {
     /// one of `actions`. It runs on its own thread, so a test that blocks does not stall it.
     pub fn start(upstream: &str, actions: &[&str]) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        listener.set_nonblocking(true).expect("a non-blocking listener");
-        let addr = listener.local_addr().expect("a bound address");
         let cut = Arc::new(AtomicBool::new(false));
         let forward = Arc::new(Forward {
             upstream: upstream.trim_end_matches('/').to_owned(),
@@ -47,58 +41,18 @@ impl CutProxy {
             client: reqwest::Client::new(),
             cut: Arc::clone(&cut),
         });
-        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the proxy");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let forward = Arc::clone(&forward);
-                            tokio::spawn(async move {
-                                let service = service_fn(move |request| Arc::clone(&forward).pass(request));
-                                let _ = http1::Builder::new()
-                                    .serve_connection(TokioIo::new(stream), service)
-                                    .await;
-                            });
-                        }
-                    }
-                }
-            });
-        });
-        Self {
-            addr,
-            cut,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        let server = ThreadServer::start(listener, move |request| Arc::clone(&forward).pass(request));
+        Self { server, cut }
     }
 
     /// The endpoint URL to give the process (`AWS_ENDPOINT_URL`).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Whether a request of one of the actions has reached moto (and so the line is cut).
     pub fn is_cut(&self) -> bool {
         self.cut.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for CutProxy {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

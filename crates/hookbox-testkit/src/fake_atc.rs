@@ -19,16 +19,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+
+use crate::thread_server::ThreadServer;
 
 /// The base64 of `fly:Zmx5`, the client credentials of the password grant.
 const FLY_BASIC_AUTH: &str = "Basic Zmx5OlpteDU=";
@@ -148,10 +146,8 @@ struct State {
 
 /// The running fake ATC; stopped on drop.
 pub struct FakeAtc {
-    addr: SocketAddr,
+    server: ThreadServer,
     state: Arc<Mutex<State>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeAtc {
@@ -165,46 +161,15 @@ impl FakeAtc {
     /// containers).
     pub fn start_on(ip: std::net::IpAddr) -> Self {
         let listener = std::net::TcpListener::bind((ip, 0)).expect("a free port");
-        listener.set_nonblocking(true).expect("a non-blocking listener");
-        let addr = listener.local_addr().expect("a bound address");
         let state = Arc::new(Mutex::new(State::default()));
-        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let served = Arc::clone(&state);
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the fake ATC");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let state = Arc::clone(&served);
-                            tokio::spawn(async move {
-                                let service = service_fn(move |request| answer(Arc::clone(&state), request));
-                                let _ = http1::Builder::new()
-                                    .serve_connection(TokioIo::new(stream), service)
-                                    .await;
-                            });
-                        }
-                    }
-                }
-            });
-        });
-        Self {
-            addr,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        let server = ThreadServer::start(listener, move |request| answer(Arc::clone(&served), request));
+        Self { server, state }
     }
 
     /// The ATC's base URL.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Accepts `token` as the webhook token of `pipeline`'s `resource`.
@@ -265,22 +230,11 @@ impl FakeAtc {
 
     /// Stops the server: connections to its URL are refused from now on (the ATC is down).
     pub fn stop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.stop();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Drop for FakeAtc {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

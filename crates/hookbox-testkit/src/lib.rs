@@ -17,6 +17,7 @@ pub mod moto;
 pub mod notifier;
 pub mod process;
 pub mod target;
+mod thread_server;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

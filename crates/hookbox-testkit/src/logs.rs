@@ -51,6 +51,18 @@ pub fn log_lines(output: &str) -> Vec<Map<String, Value>> {
     lines
 }
 
+/// The first of `lines` whose message is `message`; fails the test, naming the messages there are,
+/// when none is.
+pub fn line_with<'a>(lines: &'a [Map<String, Value>], message: &str) -> &'a Map<String, Value> {
+    lines
+        .iter()
+        .find(|line| line.get("message").and_then(Value::as_str) == Some(message))
+        .unwrap_or_else(|| {
+            let messages: Vec<&Value> = lines.iter().filter_map(|line| line.get("message")).collect();
+            panic!("no {message:?} line among {messages:?}")
+        })
+}
+
 /// One metric's values in one EMF line.
 #[derive(Debug, Clone)]
 pub struct MetricValue {

@@ -11,7 +11,7 @@ use hookbox_core::envelope::BodySource;
 use hookbox_core::signature::{Algorithm, Encoding, HmacScheme, slack, standard_webhooks, stripe};
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
-use hookbox_testkit::logs::{MetricValue, json_lines, log_lines, metric};
+use hookbox_testkit::logs::{MetricValue, json_lines, line_with, log_lines, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::{TempDir, workspace_root};
 use serde_json::{Value, json};
@@ -1426,10 +1426,7 @@ async fn log_lines_are_lambda_shaped_and_name_their_request() {
 
     let logs = stack.function.logs();
     let lines = log_lines(&logs);
-    let stored = lines
-        .iter()
-        .find(|line| line["message"] == "stored")
-        .unwrap_or_else(|| panic!("no stored line: {logs}"));
+    let stored = line_with(&lines, "stored");
     assert_eq!(stored["level"], "INFO", "{stored:?}");
     assert_eq!(stored["gatewayRequestId"], "gw-42", "{stored:?}");
     assert!(stored["route"].is_string() && stored["queues"] == 1, "{stored:?}");
@@ -1437,10 +1434,7 @@ async fn log_lines_are_lambda_shaped_and_name_their_request() {
     let lambda_id = stored["requestId"].as_str().expect("Lambda's request id");
     assert!(!lambda_id.is_empty() && lambda_id != "gw-42", "{stored:?}");
 
-    let refused = lines
-        .iter()
-        .find(|line| line["message"] == "method not allowed")
-        .unwrap_or_else(|| panic!("no 405 line: {logs}"));
+    let refused = line_with(&lines, "method not allowed");
     assert_eq!(refused["level"], "WARN", "{refused:?}");
     let refused_id = refused["requestId"].as_str().expect("Lambda's request id");
     assert_ne!(refused_id, lambda_id, "each invocation has its own");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use hookbox_core::signature::HmacScheme;
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
-use hookbox_testkit::logs::{MetricValue, log_lines, metric};
+use hookbox_testkit::logs::{MetricValue, line_with, log_lines, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::notifier::NotifierStack;
 use serde_json::{Value, json};
@@ -433,12 +433,7 @@ async fn log_lines_are_lambda_shaped_and_name_their_request() {
 
     let logs = stack.function.logs();
     let lines = log_lines(&logs);
-    let line = |message: &str| {
-        lines
-            .iter()
-            .find(|line| line["message"] == message)
-            .unwrap_or_else(|| panic!("no {message:?} line: {logs}"))
-    };
+    let line = |message: &str| line_with(&lines, message);
     let triggered = line("check triggered");
     assert_eq!(
         (

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::fake_atc::Behaviour;
-use hookbox_testkit::logs::{MetricValue, log_lines, metric};
+use hookbox_testkit::logs::{MetricValue, line_with, log_lines, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::notifier::NotifierStack;
 use hookbox_testkit::workspace_root;
@@ -440,12 +440,7 @@ async fn log_lines_are_lambda_shaped_and_name_their_request() {
 
     let logs = stack.function.logs();
     let lines = log_lines(&logs);
-    let line = |message: &str| {
-        lines
-            .iter()
-            .find(|line| line["message"] == message)
-            .unwrap_or_else(|| panic!("no {message:?} line: {logs}"))
-    };
+    let line = |message: &str| line_with(&lines, message);
     let triggered = line("check triggered");
     assert_eq!(
         (&triggered["level"], &triggered["pipeline"], &triggered["resource"]),
