@@ -149,15 +149,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_body_is_shown_once_decoded_and_the_envelope_without_it() {
-        let mut envelope = Envelope::new(
+    fn github_post() -> Envelope {
+        Envelope::new(
             "id-1".into(),
             "2026-11-23T12:00:00.000Z".into(),
             "github".into(),
             "POST".into(),
             "/hooks/github".into(),
-        );
+        )
+    }
+
+    #[test]
+    fn the_body_is_shown_once_decoded_and_the_envelope_without_it() {
+        let mut envelope = github_post();
         envelope.set_inline_body(b"{\"a\":1}\n\x1b");
         let shown = render(&letter(envelope.to_json()), Some(&envelope), Ok(b"{\"a\":1}\n\x1b"));
         assert!(
@@ -188,13 +192,7 @@ mod tests {
 
     #[test]
     fn a_body_that_cannot_be_had_leaves_the_envelope_with_its_body_fields() {
-        let mut envelope = Envelope::new(
-            "id-1".into(),
-            "2026-11-23T12:00:00.000Z".into(),
-            "github".into(),
-            "POST".into(),
-            "/hooks/github".into(),
-        );
+        let mut envelope = github_post();
         envelope.body_base64 = Some("not base64!".into());
         let shown = render(
             &letter(envelope.to_json()),
