@@ -35,9 +35,9 @@ pub trait Function {
     ) -> impl Future<Output = Result<Self::Response, lambda_runtime::Error>>;
 }
 
-/// Installs the JSON log subscriber, checks that TLS can work (the system has CA certificates), runs
-/// `start` (the cold start: configuration, secrets, clients, built once), then hands every invocation
-/// to the function it built. A cold start that fails is logged as one error line, reported to the
+/// Installs the JSON log subscriber, checks that Lambda (or an emulator) started the process and that
+/// TLS can work (the system has CA certificates), runs `start` (the cold start: configuration, secrets,
+/// clients, built once), then hands every invocation to the function it built. A cold start that fails is logged as one error line, reported to the
 /// Runtime API and ends the process with status 1, so that Lambda does not keep a half-configured
 /// function and the caller hears of it at once. What an invocation recorded is written after it, as
 /// EMF lines naming its request id.
@@ -48,6 +48,9 @@ where
 {
     crate::init_tracing();
     crate::init_tracing();
+    if let Err(error) = crate::runtime_env::check() {
+        crate::init_error::exit_with(&error).await;
+    }
     if let Err(error) = crate::trust_store::check() {
         crate::init_error::exit_with(&error).await;
     }

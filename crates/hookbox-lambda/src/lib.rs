@@ -25,6 +25,7 @@ pub mod gateway;
 mod init_error;
 mod json_log;
 pub mod metrics;
+mod runtime_env;
 pub mod settings;
 mod trust_store;
 

@@ -820,6 +820,32 @@ async fn a_function_without_ca_certificates_refuses_to_start_without_a_panic() {
     );
 }
 
+/// Started by hand, without the variables a Lambda runtime sets: one error line naming the first
+/// missing one and status 1, not `lambda_runtime`'s panic.
+#[test]
+fn a_function_started_outside_lambda_says_so_without_a_panic() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_enqueue"))
+        .env_clear()
+        .env("HOOKBOX_QUEUE_MAILBOX", "http://127.0.0.1:9/q")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<_> = log_lines(&stdout)
+        .into_iter()
+        .filter(|line| line["level"] == "ERROR")
+        .collect();
+    assert_eq!(errors.len(), 1, "{stdout}");
+    assert!(
+        errors[0]["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("AWS_LAMBDA_FUNCTION_NAME is not set")),
+        "{stdout}"
+    );
+}
+
 /// `config/routes.example.json`, copied into place as the README suggests, starts the function with
 /// nothing but the variables the template gives it (its queues are the template's) and routes by it.
 #[tokio::test]
