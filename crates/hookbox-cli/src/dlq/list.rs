@@ -87,7 +87,8 @@ fn write_table(out: &mut impl Write, rows: &[[String; 7]]) -> std::io::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookbox_core::{BodyObject, Envelope};
+    use crate::dlq::fixtures::github_post;
+    use hookbox_core::BodyObject;
 
     fn letter(body: String) -> DeadLetter {
         DeadLetter {
@@ -100,19 +101,9 @@ mod tests {
         }
     }
 
-    fn envelope() -> Envelope {
-        Envelope::new(
-            "id-1".into(),
-            "2026-11-23T12:00:00.000Z".into(),
-            "github".into(),
-            "POST".into(),
-            "/hooks/github".into(),
-        )
-    }
-
     #[test]
     fn a_row_shows_the_request_and_its_body_size_wherever_the_body_is() {
-        let mut inline = envelope();
+        let mut inline = github_post();
         inline.set_inline_body(&[0xff, 0, 1]);
         assert_eq!(
             row(&letter(inline.to_json())),
@@ -126,7 +117,7 @@ mod tests {
                 "3"
             ]
         );
-        let mut claimed = envelope();
+        let mut claimed = github_post();
         claimed.set_body_object(BodyObject {
             bucket: "b".into(),
             key: "k".into(),
@@ -134,7 +125,7 @@ mod tests {
             sha256: "00".into(),
         });
         assert_eq!(row(&letter(claimed.to_json()))[6], "300000 (S3)");
-        assert_eq!(row(&letter(envelope().to_json()))[6], "0");
+        assert_eq!(row(&letter(github_post().to_json()))[6], "0");
     }
 
     #[test]
@@ -143,7 +134,7 @@ mod tests {
             row(&letter("garbage".into())),
             ["m-1", "(not an envelope)", "-", "-", "-", "11", "7"]
         );
-        let mut hostile = envelope();
+        let mut hostile = github_post();
         hostile.path = "/a\u{1b}[2J".into();
         assert_eq!(row(&letter(hostile.to_json()))[3], "/a\\u{1b}[2J");
     }

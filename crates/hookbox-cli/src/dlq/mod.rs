@@ -13,6 +13,23 @@ pub mod redrive;
 pub mod show;
 mod text;
 
+/// What the unit tests of the subcommands share.
+#[cfg(test)]
+mod fixtures {
+    use hookbox_core::Envelope;
+
+    /// A GitHub POST as the mailbox stores it, without a body.
+    pub fn github_post() -> Envelope {
+        Envelope::new(
+            "id-1".into(),
+            "2026-11-23T12:00:00.000Z".into(),
+            "github".into(),
+            "POST".into(),
+            "/hooks/github".into(),
+        )
+    }
+}
+
 use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 

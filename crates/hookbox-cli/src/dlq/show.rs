@@ -132,6 +132,7 @@ fn attribute_text(value: &MessageAttributeValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dlq::fixtures::github_post;
 
     fn letter(body: String) -> DeadLetter {
         let route = MessageAttributeValue::builder()
@@ -147,16 +148,6 @@ mod tests {
             attributes: [("route".to_owned(), route)].into(),
             group_id: None,
         }
-    }
-
-    fn github_post() -> Envelope {
-        Envelope::new(
-            "id-1".into(),
-            "2026-11-23T12:00:00.000Z".into(),
-            "github".into(),
-            "POST".into(),
-            "/hooks/github".into(),
-        )
     }
 
     #[test]
