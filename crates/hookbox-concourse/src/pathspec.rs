@@ -10,9 +10,13 @@
 //!
 //! `tests/pathspec_git.rs` checks all of this against the real `git`.
 
+use serde::Serialize;
+
 /// One pathspec pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pathspec {
+    /// The entry as the resource's source gives it.
+    source: String,
     pattern: Vec<Token>,
     /// The pattern when it has no wildcards: a path or a directory prefix.
     literal: Option<String>,
@@ -38,8 +42,8 @@ enum ClassItem {
 }
 
 impl Pathspec {
-    pub fn new(pattern: &str) -> Self {
-        let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
+    pub fn new(entry: &str) -> Self {
+        let pattern = entry.strip_prefix("./").unwrap_or(entry);
         let tokens = tokenize(pattern);
         let literal = tokens
             .iter()
@@ -49,6 +53,7 @@ impl Pathspec {
             })
             .collect();
         Self {
+            source: entry.to_owned(),
             pattern: tokens,
             literal,
         }
@@ -76,6 +81,7 @@ impl Pathspec {
 pub struct PathFilter {
     include: Vec<Pathspec>,
     exclude: Vec<Pathspec>,
+    caveats: Vec<String>,
 }
 
 impl PathFilter {
@@ -83,6 +89,7 @@ impl PathFilter {
         Self {
             include: paths.iter().map(|p| Pathspec::new(p)).collect(),
             exclude: ignore_paths.iter().map(|p| Pathspec::new(p)).collect(),
+            caveats: Vec::new(),
         }
     }
 
@@ -93,8 +100,59 @@ impl PathFilter {
 
     /// Whether a change to `path` counts.
     pub fn includes(&self, path: &str) -> bool {
-        (self.include.is_empty() || self.include.iter().any(|spec| spec.matches(path)))
-            && !self.exclude.iter().any(|spec| spec.matches(path))
+        self.verdict(path).counts()
+    }
+
+    /// Whether a change to `path` counts, and which entry decided it: what `hookbox concourse
+    /// explain` prints per file and the notifiers log.
+    pub fn verdict(&self, path: &str) -> PathVerdict {
+        let original = |spec: &Pathspec| spec.source.clone();
+        if let Some(spec) = self.exclude.iter().find(|spec| spec.matches(path)) {
+            return PathVerdict::Ignored {
+                pattern: original(spec),
+            };
+        }
+        if self.include.is_empty() {
+            return PathVerdict::Unfiltered;
+        }
+        match self.include.iter().find(|spec| spec.matches(path)) {
+            Some(spec) => PathVerdict::Included {
+                pattern: original(spec),
+            },
+            None => PathVerdict::NotInPaths,
+        }
+    }
+
+    /// Entries that are matched conservatively (counted as matching) because the push alone cannot
+    /// decide them, each with the reason; the generator prints them as warnings.
+    pub fn caveats(&self) -> &[String] {
+        &self.caveats
+    }
+}
+
+/// Whether one changed file counts for a resource, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum PathVerdict {
+    /// The resource has no `paths` and no entry of `ignore_paths` matched.
+    Unfiltered,
+    /// This entry of `paths` matched, and no entry of `ignore_paths`.
+    Included { pattern: String },
+    /// No entry of `paths` matched.
+    NotInPaths,
+    /// This entry of `ignore_paths` matched.
+    Ignored { pattern: String },
+    /// The filter cannot be decided from the push alone, so the file counts (see `caveats`).
+    Conservative { reason: String },
+}
+
+impl PathVerdict {
+    /// Whether the file counts as a change of the resource.
+    pub fn counts(&self) -> bool {
+        matches!(
+            self,
+            Self::Unfiltered | Self::Included { .. } | Self::Conservative { .. }
+        )
     }
 }
 
