@@ -9,8 +9,9 @@
 //! - `POST /sky/issuer/token`: the password grant with `fly`'s client credentials.
 //! - The read-only routes of the config generator, for the pipelines given to
 //!   [`FakeAtc::add_pipeline`], each 401 without a valid bearer token: `GET /api/v1/user` (the
-//!   token's user and teams), `GET /api/v1/teams/{team}/pipelines` (the team's pipelines, archived and
-//!   instanced ones included) and `GET .../pipelines/{pipeline}/config` (`{"config": ...}`, the
+//!   token's user and teams, or the status given to [`FakeAtc::refuse_user`]),
+//!   `GET /api/v1/teams/{team}/pipelines` (the team's pipelines, archived, public and instanced ones
+//!   included) and `GET .../pipelines/{pipeline}/config` (`{"config": ...}`, the
 //!   instance named by the `vars` query parameter; 404 for an unknown or archived pipeline, as
 //!   Concourse answers).
 //! - [`Behaviour`] makes it slow or failing; [`FakeAtc::stop`] takes it down.
@@ -87,6 +88,8 @@ pub struct ServedPipeline {
     /// The instance vars of an instanced pipeline (a JSON object).
     pub instance_vars: Option<serde_json::Value>,
     pub archived: bool,
+    /// Listed as public (exposed).
+    pub public: bool,
     /// The pipeline config, as `GET .../config` answers it under `"config"` (`resources`,
     /// `resource_types`, `jobs`, ...).
     pub config: serde_json::Value,
@@ -100,6 +103,7 @@ impl ServedPipeline {
             name: name.to_owned(),
             instance_vars: None,
             archived: false,
+            public: false,
             config,
         }
     }
@@ -107,6 +111,12 @@ impl ServedPipeline {
     /// This pipeline as the instance of its group named by `vars`.
     pub fn instance(mut self, vars: serde_json::Value) -> Self {
         self.instance_vars = Some(vars);
+        self
+    }
+
+    /// This pipeline public (exposed): Concourse lists it to anyone.
+    pub fn public(mut self) -> Self {
+        self.public = true;
         self
     }
 
@@ -141,6 +151,8 @@ struct State {
     users: HashMap<String, String>,
     /// What the read-only routes serve, in the order added.
     pipelines: Vec<ServedPipeline>,
+    /// The status `GET /api/v1/user` answers instead of the user.
+    user_status: Option<u16>,
     next_id: u64,
 }
 
@@ -192,6 +204,12 @@ impl FakeAtc {
     /// Lists `pipeline` in its team and serves its config.
     pub fn add_pipeline(&self, pipeline: ServedPipeline) {
         self.lock().pipelines.push(pipeline);
+    }
+
+    /// Answers `GET /api/v1/user` with `status` from now on (401, 403, 404: a token or an ATC that
+    /// does not tell who the user is).
+    pub fn refuse_user(&self, status: u16) {
+        self.lock().user_status = Some(status);
     }
 
     /// Forgets every bearer token, as when sessions expire.
@@ -348,6 +366,9 @@ fn route(state: &Mutex<State>, request: &Recorded) -> (u16, String) {
             (200, body.to_string())
         }
         ("GET", ["api", "v1", "user"]) => {
+            if let Some(status) = state.user_status {
+                return (status, "not available".to_owned());
+            }
             if !has_bearer(&state, request) {
                 return (401, "not authorized".to_owned());
             }
@@ -371,7 +392,8 @@ fn route(state: &Mutex<State>, request: &Recorded) -> (u16, String) {
                 .map(|(index, pipeline)| {
                     serde_json::json!({
                         "id": index + 1, "name": pipeline.name, "instance_vars": pipeline.instance_vars,
-                        "paused": false, "public": false, "archived": pipeline.archived, "team_name": team,
+                        "paused": false, "public": pipeline.public, "archived": pipeline.archived,
+                        "team_name": team,
                     })
                 })
                 .collect();

@@ -15,6 +15,7 @@ pub mod lambda;
 pub mod logs;
 pub mod moto;
 pub mod notifier;
+pub mod pipelines;
 pub mod process;
 pub mod target;
 mod thread_server;
