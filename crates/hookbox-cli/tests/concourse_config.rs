@@ -1,11 +1,15 @@
 //! The real `hookbox concourse-config` binary against the fake ATC on 127.0.0.1: a team with git, s3,
 //! semver, time and other resources, a redefined built-in type, a custom type with an alias, a
-//! `((var))` uri, an instanced and an archived pipeline.
+//! `((var))` uri, a resource without a webhook_token, an instanced and an archived pipeline. The
+//! corpus of real pipelines is `concourse_config_corpus.rs`.
 
-use std::io::Read as _;
+mod concourse_common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
+
+use concourse_common::{generate, text};
 
 use hookbox_concourse::ConcourseConfig;
 use hookbox_testkit::TempDir;
@@ -102,49 +106,6 @@ fn atc() -> FakeAtc {
     atc
 }
 
-/// Runs `hookbox concourse-config` with `args` and nothing of the test's environment but `PATH`,
-/// info logs and `env`; fails the test when it takes more than a minute.
-fn generate(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookbox"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RUST_LOG", "info")
-        .envs(env.iter().copied())
-        .arg("concourse-config")
-        .args(["--timeout", "5s"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("hookbox starts");
-    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().expect("a stdout pipe")));
-    let stderr = read(Box::new(child.stderr.take().expect("a stderr pipe")));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("hookbox can be waited for") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("hookbox concourse-config did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: stdout.join().expect("stdout is read"),
-        stderr: stderr.join().expect("stderr is read"),
-    }
-}
-
 /// `--url` and `--token` through the environment, as CI would pass them.
 fn generate_with_env(atc: &FakeAtc, args: &[&str]) -> Output {
     let url = atc.url();
@@ -155,10 +116,6 @@ fn generate_with_env(atc: &FakeAtc, args: &[&str]) -> Output {
             ("HOOKBOX_CONCOURSE_TOKEN", TOKEN),
         ],
     )
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn expected(atc: &FakeAtc) -> String {
@@ -197,21 +154,24 @@ fn every_kind_of_resource_becomes_the_expected_config() {
     assert_eq!(written, expected(&atc), "{stderr}");
     ConcourseConfig::from_json(&written).expect("the functions accept the generated file");
     assert_no_secrets(&output);
-    for warning in [
-        "WARN hookbox_cli::concourse_config: api/no-token: left out: no webhook_token",
-        "WARN hookbox_cli::concourse_config: deploy/env-repo: left out: source.uri holds a ((var))",
-        "WARN hookbox_cli::concourse_config: api/api-docs: webhook_token is written literally",
-        "INFO hookbox_cli::concourse_config: api/git-version: skipped: semver with the git driver",
+    for expected in [
+        "api                       api-docs      git          webhook token (literal)           webhook_token is written literally",
+        "api                       no-token      git          ATC credentials\n",
+        "api                       git-version   semver       not matched                       semver with the git driver",
+        "deploy                    env-repo      git          never matched                     source.uri holds ((env-repo-uri)) \
+         (pass -v env-repo-uri=... or -l FILE)",
+        "deploy/{\"env\":\"staging\"}  config-repo   git          webhook token ((deploy-staging))\n",
         "INFO hookbox_cli::concourse_config: old: skipped: the pipeline is archived",
-        "10 resources from 3 pipelines of team main; 2 left out (see the warnings); 1 not matchable; \
+        "12 resources from 3 pipelines of team main; 1 of them never matched; 1 not matchable; \
          1 archived pipelines skipped; other types skipped: registry-image 1, time 2",
+        "1 resources have no webhook_token: the functions check them with the ATC credentials (auth \"atc\")",
         "the functions need a value for each ((name)) webhook_token (ConcourseWebhookTokens, or webhook_tokens \
          in the ConcourseSecretArn secret): api-source, artifacts, build-number, config-repo, deploy-staging, \
-         latest, release-tags, tarball, version\n",
+         env-repo, latest, release-tags, tarball, version\n",
     ] {
-        assert!(stderr.contains(warning), "no {warning:?} in\n{stderr}");
+        assert!(stderr.contains(expected), "no {expected:?} in\n{stderr}");
     }
-    assert_eq!(stderr.matches(" WARN ").count(), 3, "{stderr}");
+    assert_eq!(stderr.matches(" WARN ").count(), 0, "{stderr}");
 
     // What was asked: the user, the list, one config per live pipeline (the instance by its vars),
     // nothing of the archived pipeline or the other team, and always with the token.
@@ -296,11 +256,14 @@ fn check_reports_an_added_and_a_removed_resource_and_writes_nothing() {
     assert!(text(&differs.stderr).contains("run without --check to update it"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), edited, "--check never writes");
 
-    // Another auth mode changes the settings and brings in the resource without a token.
+    // An explicit webhook_token auth changes the settings and leaves out the resource without a token.
     std::fs::write(&file, expected(&atc)).unwrap();
-    let bearer = check(&["--auth", "bearer"]);
-    assert_eq!(bearer.status.code(), Some(1), "{}", text(&bearer.stderr));
-    assert_eq!(text(&bearer.stdout), "changed: settings: auth\nadded: api/no-token\n");
+    let tokens_only = check(&["--auth", "webhook_token"]);
+    assert_eq!(tokens_only.status.code(), Some(1), "{}", text(&tokens_only.stderr));
+    assert_eq!(
+        text(&tokens_only.stdout),
+        "changed: settings: auth\nremoved: api/no-token\n"
+    );
 }
 
 #[test]
@@ -359,7 +322,8 @@ fn an_expired_token_is_a_clear_error() {
     );
     assert!(!stderr.contains("expired-token-0b2d"), "{stderr}");
     assert!(!file.exists());
-    assert_eq!(atc.requests().len(), 1, "nothing after the refused login");
+    // The user, then the list, which the ATC refuses too; no pipeline config is asked for.
+    assert_eq!(atc.requests().len(), 2, "nothing after the refused list");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! How a notifier authenticates the check of a resource that has no `webhook_token`: the config's
-//! `auth`, which the generator's `--auth` sets.
+//! `auth`, the fallback for every such resource, which the generator chooses from what the pipelines
+//! need (or its `--auth` sets). A resource with a `webhook_token` always uses it.
 
 use std::str::FromStr;
 
@@ -16,10 +17,14 @@ pub enum AuthMode {
     Bearer,
     /// A username and password from the function's secrets, exchanged for a token (as `fly login`).
     Password,
+    /// Whichever ATC credentials the function has: the username and password when both are set
+    /// (they do not expire), else the bearer token. The generator's choice when a pipeline has
+    /// resources without a `webhook_token`, so that the deployment, not the file, decides which.
+    Atc,
 }
 
 impl AuthMode {
-    pub const ALL: [Self; 3] = [Self::WebhookToken, Self::Bearer, Self::Password];
+    pub const ALL: [Self; 4] = [Self::WebhookToken, Self::Bearer, Self::Password, Self::Atc];
 
     /// The name the file (and `--auth`) writes.
     pub fn name(self) -> &'static str {
@@ -27,11 +32,12 @@ impl AuthMode {
             Self::WebhookToken => "webhook_token",
             Self::Bearer => "bearer",
             Self::Password => "password",
+            Self::Atc => "atc",
         }
     }
 
     /// Every name, in the order of [`AuthMode::ALL`].
-    pub fn names() -> [&'static str; 3] {
+    pub fn names() -> [&'static str; 4] {
         Self::ALL.map(Self::name)
     }
 }
@@ -74,7 +80,7 @@ mod tests {
 
     #[test]
     fn names_and_modes_map_both_ways() {
-        assert_eq!(AuthMode::names(), ["webhook_token", "bearer", "password"]);
+        assert_eq!(AuthMode::names(), ["webhook_token", "bearer", "password", "atc"]);
         for mode in AuthMode::ALL {
             assert_eq!(mode.name().parse::<AuthMode>(), Ok(mode));
             let written = serde_json::to_string(&mode).unwrap();
@@ -83,7 +89,7 @@ mod tests {
         }
         assert_eq!(
             "Bearer".parse::<AuthMode>().unwrap_err().to_string(),
-            "\"Bearer\" is none of webhook_token, bearer, password"
+            "\"Bearer\" is none of webhook_token, bearer, password, atc"
         );
     }
 }

@@ -82,16 +82,28 @@ impl Secrets {
                         missing: "the Concourse token",
                     })
             }
-            AuthMode::Password => match (&self.concourse_username, &self.concourse_password) {
-                (Some(username), Some(password)) => Ok(Credentials::Password {
-                    username: username.clone(),
-                    password: password.clone(),
+            AuthMode::Password => self.password().ok_or(StartupError::MissingCredentials {
+                auth: "password",
+                missing: "the Concourse username or password",
+            }),
+            // The password first: a bearer token from `fly login` expires (a day by default).
+            AuthMode::Atc => self
+                .password()
+                .or_else(|| self.concourse_token.clone().map(Credentials::Bearer))
+                .ok_or(StartupError::MissingCredentials {
+                    auth: "atc",
+                    missing: "the Concourse username and password, or a Concourse token",
                 }),
-                _ => Err(StartupError::MissingCredentials {
-                    auth: "password",
-                    missing: "the Concourse username or password",
-                }),
-            },
+        }
+    }
+
+    fn password(&self) -> Option<Credentials> {
+        match (&self.concourse_username, &self.concourse_password) {
+            (Some(username), Some(password)) => Some(Credentials::Password {
+                username: username.clone(),
+                password: password.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -157,6 +169,29 @@ mod tests {
         assert!(
             !printed.contains("sm") && !printed.contains("pw") && !printed.contains("t1"),
             "{printed}"
+        );
+    }
+
+    #[test]
+    fn atc_auth_takes_the_password_first_and_else_the_token() {
+        let with = |token: Option<&str>, user: Option<(&str, &str)>| Secrets {
+            concourse_token: token.map(str::to_owned),
+            concourse_username: user.map(|(name, _)| name.to_owned()),
+            concourse_password: user.map(|(_, password)| password.to_owned()),
+            ..Secrets::default()
+        };
+        assert!(matches!(
+            with(Some("t"), Some(("bot", "pw"))).credentials(AuthMode::Atc),
+            Ok(Credentials::Password { username, .. }) if username == "bot"
+        ));
+        assert!(matches!(
+            with(Some("t"), None).credentials(AuthMode::Atc),
+            Ok(Credentials::Bearer(token)) if token == "t"
+        ));
+        let error = with(None, None).credentials(AuthMode::Atc).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "auth is \"atc\" but the Concourse username and password, or a Concourse token is not set"
         );
     }
 

@@ -1,9 +1,11 @@
 //! The ATC's read-only API the generator needs, with the target's bearer token:
 //!
-//! - `GET /api/v1/user`: first, so that an expired token fails loudly. Concourse answers the pipeline
-//!   list of an unauthenticated caller with its public pipelines only, so without this a stale token
-//!   would quietly produce a config without the private pipelines.
-//! - `GET /api/v1/teams/{team}/pipelines`: name, `instance_vars`, `archived` of every pipeline.
+//! - `GET /api/v1/user`: only to name the user and to say early when the token may not read the team.
+//!   A token that may not read it (401, 403, 404: some auth setups, older ATCs) is no error by itself,
+//!   but Concourse answers the pipeline list of an unauthenticated caller with its public pipelines
+//!   only: after a 401 there, a list of public pipelines only is taken for an expired token, so that it
+//!   never quietly produces a config without the private pipelines.
+//! - `GET /api/v1/teams/{team}/pipelines`: name, `instance_vars`, `archived`, `public` of every pipeline.
 //! - `GET /api/v1/teams/{team}/pipelines/{pipeline}/config` (`?vars=<json>` for an instance):
 //!   `{"config": {"resources": [...], ...}}`; Concourse answers 404 for an archived pipeline.
 
@@ -24,6 +26,8 @@ pub struct PipelineRef {
     pub instance_vars: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     pub archived: bool,
+    #[serde(default)]
+    pub public: bool,
 }
 
 impl PipelineRef {
@@ -78,9 +82,29 @@ pub struct Atc {
     target: Target,
 }
 
+/// What `GET /api/v1/user` said about the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    /// The user's name, when the ATC said.
+    pub user: Option<String>,
+    /// The status of a refused `/api/v1/user`.
+    pub refused: Option<u16>,
+}
+
+impl Login {
+    fn refused(status: u16) -> Self {
+        Self {
+            user: None,
+            refused: Some(status),
+        }
+    }
+}
+
 /// What `GET /api/v1/user` tells about the token.
 #[derive(Debug, Deserialize)]
 struct UserInfo {
+    #[serde(default)]
+    user_name: Option<String>,
     #[serde(default)]
     is_admin: bool,
     /// team → roles; `None` from an ATC that does not say.
@@ -117,10 +141,19 @@ impl Atc {
         Ok(Self { http, base, target })
     }
 
-    /// Fails unless the token is valid and may read the team.
-    pub async fn verify_login(&self) -> Result<(), AtcError> {
+    /// Who the token is, when the ATC says: `Ok(None)` when `/api/v1/user` refuses the token or is not
+    /// there, with `refused` set on a 401 (see [`Atc::check_listing`]). Fails when the ATC says the
+    /// token may not read the team.
+    pub async fn user(&self) -> Result<Login, AtcError> {
         let url = self.url(&["api", "v1", "user"], None);
-        let user: UserInfo = self.get_json(url.clone(), "the logged-in user").await?;
+        let user: UserInfo = match self.get_json(url.clone(), "the logged-in user").await {
+            Ok(user) => user,
+            Err(AtcError::Unauthorized { .. }) => return Ok(Login::refused(401)),
+            Err(AtcError::Status { status, .. }) if matches!(status.as_u16(), 403 | 404) => {
+                return Ok(Login::refused(status.as_u16()));
+            }
+            Err(error) => return Err(error),
+        };
         match user.teams {
             Some(teams) if !user.is_admin && !teams.contains_key(&self.target.team) => {
                 let mut names: Vec<&str> = teams.keys().map(String::as_str).collect();
@@ -135,8 +168,23 @@ impl Atc {
                     },
                 })
             }
-            _ => Ok(()),
+            _ => Ok(Login {
+                user: user.user_name.filter(|name| !name.is_empty()),
+                refused: None,
+            }),
         }
+    }
+
+    /// After `/api/v1/user` refused the token with 401, a list of public pipelines only (or none) is what
+    /// an expired token gets: fail with the login hint then.
+    pub fn check_listing(&self, login: &Login, pipelines: &[PipelineRef]) -> Result<(), AtcError> {
+        if login.refused == Some(401) && pipelines.iter().all(|pipeline| pipeline.public) {
+            return Err(AtcError::Unauthorized {
+                url: self.target.url.clone(),
+                hint: self.target.login_hint(),
+            });
+        }
+        Ok(())
     }
 
     /// The team's pipelines, archived ones included.

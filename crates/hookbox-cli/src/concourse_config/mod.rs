@@ -1,16 +1,21 @@
 //! `hookbox concourse-config`: writes the Concourse config the notifier functions are built with
-//! (`config/concourse.json`) from what the ATC says now, or checks that file against it.
+//! (`config/concourse.json`) from what the ATC says now, or checks that file against it; or converts
+//! the earlier Node tool's config (`--import`).
 //!
 //! [`target`] finds the ATC and token (a `fly` target or flags), [`atc`] reads the team's pipelines
-//! and their configs, [`pipeline`] picks the resources the functions can match (pure), and
-//! [`diff`](mod@diff) compares an existing file with the generated one. The file itself is
-//! `hookbox_concourse`'s model ([`hookbox_concourse::config::file`]), so what is written is what the
-//! functions read.
+//! and their configs, [`vars`] holds the `((vars))` given as fly takes them, [`pipeline`] picks the
+//! resources the functions can match (pure), [`summary`] prints what became of each,
+//! [`import`](mod@import) converts the old tool's file, and [`diff`](mod@diff) compares an existing
+//! file with the generated one. The file itself is `hookbox_concourse`'s model
+//! ([`hookbox_concourse::config::file`]), so what is written is what the functions read.
 
 pub mod atc;
 pub mod diff;
+pub mod import;
 pub mod pipeline;
+pub mod summary;
 pub mod target;
+pub mod vars;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,8 +29,11 @@ use hookbox_concourse::{AuthMode, ConcourseConfig, ConfigError, Kind};
 
 use self::atc::{Atc, AtcError};
 use self::diff::diff;
-use self::pipeline::{Rules, Verdict, select};
+use self::import::{ImportError, import};
+use self::pipeline::{Rules, Verdict, auth_for, select};
+use self::summary::{LEFT_OUT, NEVER_MATCHED, NOT_MATCHED, Row, kind_label};
 use self::target::{TargetChoice, TargetError, Token};
+use self::vars::{Vars, VarsError};
 use crate::duration::parse_duration;
 
 /// Where the functions' build reads the config from.
@@ -61,10 +69,28 @@ pub struct ConcourseConfigArgs {
     #[arg(long, value_name = "PATH", env = "HOOKBOX_CONCOURSE_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
 
-    /// How the functions check resources without a webhook_token: with webhook_token, such resources
-    /// are left out (with a warning); bearer and password need the functions' Concourse credentials.
-    #[arg(long, value_parser = auth_mode(), default_value = "webhook_token", env = "HOOKBOX_CONCOURSE_AUTH")]
-    pub auth: AuthMode,
+    /// How the functions check resources without a webhook_token [default: webhook_token when every
+    /// resource has one, else atc].
+    #[arg(long, value_parser = auth_mode(), env = "HOOKBOX_CONCOURSE_AUTH")]
+    pub auth: Option<AuthMode>,
+
+    /// A value for a pipeline's ((var)) in uri, bucket and the other matched fields, as `fly -v`
+    /// (repeat the flag; a dotted NAME sets a field of a var). Give the value the ATC's credential
+    /// manager holds.
+    #[arg(long = "var", short = 'v', value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// A YAML value for a ((var)), as `fly -y` (e.g. -y 'paths=[src, lib]').
+    #[arg(long = "yaml-var", short = 'y', value_name = "NAME=YAML")]
+    pub yaml_vars: Vec<String>,
+
+    /// A YAML file of vars, as `fly -l` (repeat the flag; a later file wins, -v and -y win over files).
+    #[arg(long = "load-vars-from", short = 'l', value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+
+    /// Convert the earlier Node tool's config (etc/config.json: atc, checks) instead of reading the ATC.
+    #[arg(long = "import", value_name = "FILE", conflicts_with_all = ["target", "token", "type_aliases"])]
+    pub import: Option<PathBuf>,
 
     /// A custom resource type that behaves like git, s3 or semver, e.g. s3-iam=s3 (repeat the flag,
     /// or comma-separate). Written into the file's type_aliases.
@@ -103,8 +129,17 @@ pub enum Error {
     Target(#[from] TargetError),
     #[error(transparent)]
     Atc(#[from] AtcError),
+    #[error(transparent)]
+    Vars(#[from] VarsError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
     #[error("--check compares a file: name it with --output")]
     CheckStdout,
+    #[error(
+        "nothing written: the pipelines have {candidates} git, s3 or semver resources and each was left out \
+         (the table above says why)"
+    )]
+    NothingToWrite { candidates: usize },
     #[error("cannot read {path}: {source} (run without --check to write it)")]
     ReadExisting {
         path: PathBuf,
@@ -135,17 +170,71 @@ struct Tally {
     archived: usize,
     left_out: usize,
     unmatchable: usize,
+    never_matched: usize,
     /// type name → resources of that type that the functions do not match.
     other_types: BTreeMap<String, usize>,
 }
 
+/// A generated file and what the run says about it.
+struct Generated {
+    file: ConfigFile,
+    rows: Vec<Row>,
+    /// Lines said after the table.
+    advice: Vec<String>,
+    tally: Option<Tally>,
+}
+
 impl ConcourseConfigArgs {
-    /// Reads the ATC and writes (or checks) the file. Notes and warnings go to the log (stderr);
-    /// `--check`'s differences and `-o -`'s file go to stdout.
+    /// Reads the ATC (or the imported file) and writes (or checks) the file. The summary table goes to
+    /// stderr, notes and warnings to the log (stderr); `--check`'s differences and `-o -`'s file go to
+    /// stdout.
     pub async fn run(self) -> Result<Outcome, Error> {
         if self.check && self.output == Path::new("-") {
             return Err(Error::CheckStdout);
         }
+        let generated = match &self.import {
+            Some(path) => {
+                let old = vars::read_yaml_file(path)?;
+                let imported = import(&old, self.url.as_deref(), self.team.as_deref(), self.auth)?;
+                Generated {
+                    file: imported.file,
+                    rows: imported.rows,
+                    advice: imported.advice,
+                    tally: None,
+                }
+            }
+            None => self.read_atc().await?,
+        };
+        let text = generated.file.render();
+        // The functions' build validates the file the same way: never hand it one it would refuse.
+        let validated = ConcourseConfig::from_json(&text)?;
+        eprint!("{}", summary::render(&generated.rows));
+        if let Some(tally) = &generated.tally {
+            tracing::info!("{}", summary_line(&generated.file, tally));
+        }
+        for line in &generated.advice {
+            tracing::warn!("{line}");
+        }
+        let candidates = generated.rows.iter().filter(|row| row.checked != NOT_MATCHED).count();
+        if generated.file.resources.is_empty() && candidates > 0 {
+            return Err(Error::NothingToWrite { candidates });
+        }
+        say_secrets(&generated.file, &validated);
+        if self.check {
+            check(&self.output, &generated.file)
+        } else {
+            write(&self.output, &text)?;
+            Ok(Outcome::Written)
+        }
+    }
+
+    /// The file from the team's pipelines on the ATC.
+    async fn read_atc(&self) -> Result<Generated, Error> {
+        let rules = Rules {
+            aliases: self.type_aliases.iter().cloned().collect(),
+            auth: self.auth,
+            vars: Vars::load(&self.var_files, &self.yaml_vars, &self.vars)?,
+        };
         let target = target::resolve(TargetChoice {
             target: self.target.clone(),
             flyrc: self.flyrc.clone(),
@@ -157,15 +246,20 @@ impl ConcourseConfigArgs {
         })?;
         let (atc_url, team) = (target.url.clone(), target.team.clone());
         let atc = Atc::new(target, self.timeout)?;
-        atc.verify_login().await?;
+        let login = atc.user().await?;
+        match (&login.user, login.refused) {
+            (Some(user), _) => tracing::info!("reading team {team} of {atc_url} as {user}"),
+            (None, Some(status)) => tracing::info!(
+                "{atc_url}/api/v1/user answered {status}: the user is not named; reading team {team} with the token"
+            ),
+            (None, None) => {}
+        }
         let mut pipelines = atc.pipelines().await?;
+        atc.check_listing(&login, &pipelines)?;
         pipelines.sort_by_key(|pipeline| (pipeline.name.clone(), pipeline.label()));
-        let rules = Rules {
-            aliases: self.type_aliases.iter().cloned().collect(),
-            auth: self.auth,
-        };
         let mut tally = Tally::default();
-        let mut resources = Vec::new();
+        let mut rows = Vec::new();
+        let mut included = Vec::new();
         for pipeline in &pipelines {
             let label = pipeline.label();
             if pipeline.archived {
@@ -183,54 +277,104 @@ impl ConcourseConfigArgs {
             };
             tally.pipelines += 1;
             for resource in config.resources.unwrap_or_default() {
-                let name = &resource.name;
+                let kind = Kind::of_type(&resource.type_name, &rules.aliases)
+                    .map(|kind| kind_label(kind, &resource.type_name))
+                    .unwrap_or_default();
+                let row = |checked: &str, note: String| {
+                    let mut row = Row::new(&label, &resource.name, kind.clone(), checked);
+                    row.notes.push(note);
+                    row
+                };
                 match select(pipeline, &resource, &rules) {
-                    Verdict::Included { entry, caution } => {
-                        if let Some(caution) = caution {
-                            tracing::warn!("{label}/{name}: {caution}");
+                    Verdict::Included {
+                        entry,
+                        never_matched,
+                        notes,
+                    } => {
+                        let mut row = Row::new(&label, &resource.name, kind.clone(), "");
+                        if let Some(reason) = never_matched {
+                            row.checked = NEVER_MATCHED.to_owned();
+                            row.notes.push(reason);
+                            tally.never_matched += 1;
                         }
-                        resources.push(*entry);
+                        row.notes.extend(notes);
+                        row.notes.extend(summary::path_caveats(&entry));
+                        rows.push(row);
+                        included.push(*entry);
                     }
                     Verdict::OtherType(type_name) => *tally.other_types.entry(type_name).or_default() += 1,
                     Verdict::Unmatchable(reason) => {
-                        tracing::info!("{label}/{name}: skipped: {reason}");
+                        rows.push(row(NOT_MATCHED, reason));
                         tally.unmatchable += 1;
                     }
                     Verdict::LeftOut(reason) => {
-                        tracing::warn!("{label}/{name}: left out: {reason}");
+                        rows.push(row(LEFT_OUT, reason));
                         tally.left_out += 1;
                     }
                 }
             }
         }
-        let generated = ConfigFile {
+        let auth = auth_for(rules.auth, &included);
+        let mut entries = included.iter();
+        for row in rows
+            .iter_mut()
+            .filter(|row| ![LEFT_OUT, NOT_MATCHED].contains(&row.checked.as_str()))
+        {
+            let entry = entries
+                .next()
+                .expect("one included entry per row of an included resource");
+            if row.checked.is_empty() {
+                row.checked = summary::checked_by(entry, auth);
+            }
+        }
+        let file = ConfigFile {
             atc_url,
             team,
-            auth: self.auth,
+            auth,
             type_aliases: rules.aliases,
-            resources,
+            resources: included,
         };
-        let text = generated.render();
-        // The functions' build validates the file the same way: never hand it one it would refuse.
-        let validated = ConcourseConfig::from_json(&text)?;
-        tracing::info!("{}", summary(&generated, &tally));
-        // The functions refuse to start without a value for each of these: say which before a deploy.
-        let mut secrets: Vec<&str> = validated.token_secret_names().collect();
-        secrets.sort_unstable();
-        secrets.dedup();
-        if !secrets.is_empty() {
-            tracing::info!(
-                "the functions need a value for each ((name)) webhook_token (ConcourseWebhookTokens, or \
-                 webhook_tokens in the ConcourseSecretArn secret): {}",
-                secrets.join(", ")
-            );
-        }
-        if self.check {
-            check(&self.output, &generated)
-        } else {
-            write(&self.output, &text)?;
-            Ok(Outcome::Written)
-        }
+        Ok(Generated {
+            file,
+            rows,
+            advice: Vec::new(),
+            tally: Some(tally),
+        })
+    }
+}
+
+/// Says which secrets the functions need for `file`, before it is written: they refuse to start without
+/// them.
+fn say_secrets(file: &ConfigFile, validated: &ConcourseConfig) {
+    let without_token = file
+        .resources
+        .iter()
+        .filter(|entry| entry.webhook_token.is_none())
+        .count();
+    if without_token > 0 {
+        let how = match file.auth {
+            AuthMode::Bearer => "ConcourseToken (a bearer token; fly's expire after a day by default)".to_owned(),
+            AuthMode::Password => "ConcourseUsername and ConcoursePassword (a local user of the team)".to_owned(),
+            _ => "ConcourseUsername and ConcoursePassword (a local user of the team; they do not expire), or \
+                  ConcourseToken (a bearer token; fly's expire after a day by default)"
+                .to_owned(),
+        };
+        tracing::info!(
+            "{without_token} resources have no webhook_token: the functions check them with the ATC credentials \
+             (auth \"{}\"): set {how} (concourse_username, concourse_password, concourse_token in the \
+             ConcourseSecretArn secret)",
+            file.auth.name()
+        );
+    }
+    let mut secrets: Vec<&str> = validated.token_secret_names().collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    if !secrets.is_empty() {
+        tracing::info!(
+            "the functions need a value for each ((name)) webhook_token (ConcourseWebhookTokens, or \
+             webhook_tokens in the ConcourseSecretArn secret): {}",
+            secrets.join(", ")
+        );
     }
 }
 
@@ -284,15 +428,18 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 }
 
 /// One line: what was written and what was not, so that a skipped custom type is noticed.
-fn summary(generated: &ConfigFile, tally: &Tally) -> String {
+fn summary_line(generated: &ConfigFile, tally: &Tally) -> String {
     let mut line = format!(
         "{} resources from {} pipelines of team {}",
         generated.resources.len(),
         tally.pipelines,
         generated.team
     );
+    if tally.never_matched > 0 {
+        line.push_str(&format!("; {} of them never matched", tally.never_matched));
+    }
     if tally.left_out > 0 {
-        line.push_str(&format!("; {} left out (see the warnings)", tally.left_out));
+        line.push_str(&format!("; {} left out", tally.left_out));
     }
     if tally.unmatchable > 0 {
         line.push_str(&format!("; {} not matchable", tally.unmatchable));
@@ -320,6 +467,7 @@ fn auth_mode() -> impl TypedValueParser<Value = AuthMode> {
         AuthMode::WebhookToken => "Every resource must have a webhook_token; resources without one are left out",
         AuthMode::Bearer => "The function's bearer token (ConcourseToken) checks the others",
         AuthMode::Password => "The function's username and password check the others",
+        AuthMode::Atc => "The function's username and password, else its bearer token, check the others",
     };
     let values = AuthMode::ALL.map(|mode| PossibleValue::new(mode.name()).help(help(mode)));
     PossibleValuesParser::new(values).try_map(|name| name.parse::<AuthMode>())
@@ -380,11 +528,12 @@ mod tests {
             archived: 1,
             left_out: 3,
             unmatchable: 1,
+            never_matched: 2,
             other_types: BTreeMap::from([("time".to_owned(), 2), ("docker-image".to_owned(), 1)]),
         };
         assert_eq!(
-            summary(&file, &tally),
-            "0 resources from 2 pipelines of team main; 3 left out (see the warnings); 1 not matchable; \
+            summary_line(&file, &tally),
+            "0 resources from 2 pipelines of team main; 2 of them never matched; 3 left out; 1 not matchable; \
              1 archived pipelines skipped; other types skipped: docker-image 1, time 2 \
              (--type-alias NAME=git|s3|semver maps a custom type)"
         );

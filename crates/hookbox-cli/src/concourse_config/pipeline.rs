@@ -1,23 +1,38 @@
 //! From a pipeline's config to the resources the notifier functions can match, and why the others
 //! are left out. Pure: no I/O, so every rule is unit-tested.
 //!
+//! The rule: a resource Concourse could find a new version in is written, unless the file cannot say
+//! what Concourse would check; whatever is not exact is said in a note.
+//!
 //! - A resource's kind is its type name: `git`, `s3` and `semver` count even when the pipeline
 //!   redefines that name in `resource_types` (a pinned or forked image behaves the same); other names
 //!   count only when `--type-alias` maps them. Everything else (`time`, `registry-image`, ...) is
 //!   skipped and only counted.
 //! - Only the source fields matching reads are copied; the rest (private keys, access keys) never.
-//! - A field matching needs that holds a `((var))` is resolved by Concourse at check time, so the
-//!   function cannot know its value when it is built: the resource is left out with a warning.
+//! - `((vars))` in those fields are substituted from `-v`/`-y`/`-l` ([`Vars`]) as the ATC would
+//!   substitute them. One left in `uri`, `bucket` or `driver` means the functions cannot know what the
+//!   resource watches: it is written (so that `--check` and a later run with the value see it) and
+//!   noted as never matched. One left in `branch`, `tag_filter`, `tag_regex`, `regexp`,
+//!   `versioned_file` or `key` stays in the file as written, for the functions to match as "anything".
+//!   A `paths` entry with one drops the whole `paths` filter, and an `ignore_paths` entry with one is
+//!   dropped: both only widen what is checked, never narrow it.
+//! - `paths` or `ignore_paths` written as one string: concourse/git-resource's `check` iterates them
+//!   with jq (`(.source.paths // ["."])[]`), which fails on a string, so the resource's checks fail
+//!   until it is a list. The resource is written without that filter (checked on every push to its
+//!   branch) and noted.
 //! - `webhook_token` is copied as written, literal or `((var))` (which the functions resolve from their
-//!   secrets).
+//!   secrets); a resource without one is checked with the config's `auth`, except under an explicit
+//!   `--auth webhook_token`, which leaves it out.
 
 use std::collections::BTreeMap;
 
 use hookbox_concourse::config::{ResourceEntry, SourceFields};
 use hookbox_concourse::{AuthMode, Kind, vars};
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::atc::PipelineRef;
+use super::vars::Vars;
 
 /// A pipeline config as the ATC answers it; only what the generator reads.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -33,26 +48,32 @@ pub struct ResourceConfig {
     #[serde(rename = "type")]
     pub type_name: String,
     #[serde(default)]
-    pub source: Option<serde_json::Map<String, serde_json::Value>>,
+    pub source: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
     pub webhook_token: Option<String>,
 }
 
 /// How resources are chosen.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Rules {
     /// Custom type names that behave like a built-in kind.
     pub aliases: BTreeMap<String, Kind>,
-    pub auth: AuthMode,
+    /// `--auth`; `None`: chosen after reading the pipelines ([`auth_for`]).
+    pub auth: Option<AuthMode>,
+    /// The values of `((vars))` the user gave.
+    pub vars: Vars,
 }
 
 /// What becomes of one resource.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    /// Written to the file; with a caution to show when there is one.
+    /// Written to the file, with what the summary says about it.
     Included {
         entry: Box<ResourceEntry>,
-        caution: Option<String>,
+        /// Why the functions will never match it, when they cannot (a `((var))` left in `uri`).
+        never_matched: Option<String>,
+        /// Where the file is not exact, or the pipeline has a problem of its own.
+        notes: Vec<String>,
     },
     /// A type the functions do not match (`time`, `registry-image`, an unmapped custom type).
     OtherType(String),
@@ -62,6 +83,16 @@ pub enum Verdict {
     LeftOut(String),
 }
 
+/// The auth mode for `--auth` (`None`: automatic) and the resources written: automatically,
+/// `webhook_token` when every resource has one (no ATC credentials at all), else `atc`.
+pub fn auth_for(choice: Option<AuthMode>, resources: &[ResourceEntry]) -> AuthMode {
+    choice.unwrap_or(if resources.iter().all(|entry| entry.webhook_token.is_some()) {
+        AuthMode::WebhookToken
+    } else {
+        AuthMode::Atc
+    })
+}
+
 /// Decides about `resource` of `pipeline`.
 pub fn select(pipeline: &PipelineRef, resource: &ResourceConfig, rules: &Rules) -> Verdict {
     let Some(kind) = Kind::of_type(&resource.type_name, &rules.aliases) else {
@@ -69,37 +100,44 @@ pub fn select(pipeline: &PipelineRef, resource: &ResourceConfig, rules: &Rules) 
     };
     let empty = serde_json::Map::new();
     let source = resource.source.as_ref().unwrap_or(&empty);
-    let fields = match read_fields(kind, source) {
+    let mut reading = Reading {
+        source,
+        vars: &rules.vars,
+        notes: Vec::new(),
+        never_matched: None,
+    };
+    let fields = match reading.fields(kind) {
         Ok(fields) => fields,
         Err(Problem::Unmatchable(reason)) => return Verdict::Unmatchable(reason),
         Err(Problem::LeftOut(reason)) => return Verdict::LeftOut(reason),
     };
+    let mut notes = reading.notes;
     let webhook_token = resource
         .webhook_token
         .as_deref()
         .map(str::trim)
         .filter(|token| !token.is_empty());
-    let caution = match webhook_token {
-        None if rules.auth == AuthMode::WebhookToken => {
+    match webhook_token {
+        None if rules.auth == Some(AuthMode::WebhookToken) => {
             return Verdict::LeftOut(
-                "no webhook_token, and with --auth webhook_token the function could not check it \
-                 (give it a webhook_token in the pipeline, or use --auth bearer or password)"
+                "no webhook_token, and with --auth webhook_token the functions have no other way to check \
+                 it (give it a webhook_token in the pipeline, or leave --auth to choose)"
                     .to_owned(),
             );
         }
-        None => None,
-        Some(token) if vars::whole(token).is_some() => None,
+        None => {}
+        Some(token) if vars::whole(token).is_some() => {}
         Some(token) if vars::any(token) => {
             return Verdict::LeftOut(
                 "webhook_token mixes text and ((var)); the functions resolve only a whole ((name))".to_owned(),
             );
         }
-        Some(_) => Some(
+        Some(_) => notes.push(
             "webhook_token is written literally in the pipeline and so in the file; write it as ((name)) \
              in the pipeline to keep it out of the repository"
                 .to_owned(),
         ),
-    };
+    }
     let instance_vars = pipeline.instance_vars.clone().filter(|vars| !vars.is_empty());
     Verdict::Included {
         entry: Box::new(ResourceEntry {
@@ -110,7 +148,8 @@ pub fn select(pipeline: &PipelineRef, resource: &ResourceConfig, rules: &Rules) 
             webhook_token: webhook_token.map(str::to_owned),
             source: fields,
         }),
-        caution,
+        never_matched: reading.never_matched,
+        notes,
     }
 }
 
@@ -119,99 +158,222 @@ enum Problem {
     LeftOut(String),
 }
 
-/// The fields of `kind` that matching reads, checked the way `ConcourseConfig::from_json` will.
-fn read_fields(kind: Kind, source: &serde_json::Map<String, serde_json::Value>) -> Result<SourceFields, Problem> {
-    let text = |name: &str| -> Result<Option<String>, Problem> {
-        match source.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(value)) if vars::any(value) => Err(unresolved(name)),
-            Some(serde_json::Value::String(value)) if value.trim().is_empty() => Ok(None),
-            Some(serde_json::Value::String(value)) => Ok(Some(value.clone())),
-            Some(_) => Err(Problem::LeftOut(format!("source.{name} is not a string"))),
-        }
-    };
-    let list = |name: &str| -> Result<Vec<String>, Problem> {
-        match source.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .map(|item| match item {
-                    serde_json::Value::String(value) if vars::any(value) => Err(unresolved(name)),
-                    serde_json::Value::String(value) if !value.trim().is_empty() => Ok(value.clone()),
-                    _ => Err(Problem::LeftOut(format!(
-                        "source.{name} holds an empty or non-string pattern"
-                    ))),
-                })
-                .collect(),
-            Some(serde_json::Value::String(value)) if vars::any(value) => Err(unresolved(name)),
-            Some(_) => Err(Problem::LeftOut(format!("source.{name} is not a list of strings"))),
-        }
-    };
-    let missing = |what: &str| Problem::LeftOut(format!("source.{what} is missing"));
-    match kind {
-        Kind::Git => {
-            let fields = SourceFields {
-                uri: text("uri")?,
-                branch: text("branch")?,
-                paths: list("paths")?,
-                ignore_paths: list("ignore_paths")?,
-                tag_filter: text("tag_filter")?,
-                tag_regex: text("tag_regex")?,
-                ..SourceFields::default()
-            };
-            if fields.uri.is_none() {
-                return Err(missing("uri"));
-            }
-            Ok(fields)
-        }
-        Kind::S3 => {
-            let fields = SourceFields {
-                bucket: text("bucket")?,
-                regexp: text("regexp")?,
-                versioned_file: text("versioned_file")?,
-                ..SourceFields::default()
-            };
-            if fields.bucket.is_none() {
-                return Err(missing("bucket"));
-            }
-            if fields.regexp.is_none() && fields.versioned_file.is_none() {
-                return Err(missing("regexp (or versioned_file)"));
-            }
-            // A Go pattern the functions cannot read (say, a `\p{...}` class) leaves out this resource
-            // only, instead of failing the whole file.
-            if let Some(Err(error)) = fields.regexp.as_deref().map(hookbox_concourse::s3::anchored) {
-                return Err(Problem::LeftOut(format!("source.regexp is {error}")));
-            }
-            Ok(fields)
-        }
-        Kind::Semver => {
-            let driver = text("driver")?;
-            if let Some(driver) = driver.as_deref().filter(|driver| *driver != "s3") {
-                return Err(Problem::Unmatchable(format!(
-                    "semver with the {driver} driver: only the s3 driver is matched (on S3 events)"
-                )));
-            }
-            let fields = SourceFields {
-                driver,
-                bucket: text("bucket")?,
-                key: text("key")?,
-                ..SourceFields::default()
-            };
-            if fields.bucket.is_none() {
-                return Err(missing("bucket"));
-            }
-            if fields.key.is_none() {
-                return Err(missing("key"));
-            }
-            Ok(fields)
-        }
-    }
+/// One resource's source, read field by field with its vars substituted; what is not exact is noted.
+struct Reading<'a> {
+    source: &'a serde_json::Map<String, Value>,
+    vars: &'a Vars,
+    notes: Vec<String>,
+    never_matched: Option<String>,
 }
 
-fn unresolved(name: &str) -> Problem {
-    Problem::LeftOut(format!(
-        "source.{name} holds a ((var)) that only Concourse resolves, so it cannot be matched"
-    ))
+/// What a `((var))` still in a field means for matching.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unresolved {
+    /// The functions cannot tell what the resource watches (`uri`, `bucket`, `driver`).
+    NeverMatched,
+    /// The functions match the field as "anything".
+    Anything,
+}
+
+impl Reading<'_> {
+    /// The field's value with its vars substituted, and the names still unresolved.
+    fn value(&self, name: &str) -> Option<(Value, Vec<String>)> {
+        let value = self.source.get(name)?;
+        let result = self.vars.interpolate(value);
+        Some((result.value, result.unresolved.into_iter().collect()))
+    }
+
+    fn unresolved(&mut self, name: &str, missing: &[String], meaning: Unresolved) {
+        if missing.is_empty() {
+            return;
+        }
+        let names = missing
+            .iter()
+            .map(|name| format!("(({name}))"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let pass = missing
+            .iter()
+            .map(|name| format!("-v {name}=..."))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match meaning {
+            Unresolved::NeverMatched => {
+                if self.never_matched.is_none() {
+                    self.never_matched = Some(format!("source.{name} holds {names} (pass {pass} or -l FILE)"));
+                }
+            }
+            Unresolved::Anything => self.notes.push(format!(
+                "source.{name} keeps {names}, matched as anything (pass {pass} to match it exactly)"
+            )),
+        }
+    }
+
+    /// A text field; scalars are taken as jq's `-r` prints them.
+    fn text(&mut self, name: &str, meaning: Unresolved) -> Result<Option<String>, Problem> {
+        let Some((value, missing)) = self.value(name) else {
+            return Ok(None);
+        };
+        let text = match value {
+            Value::Null => return Ok(None),
+            Value::String(text) if text.trim().is_empty() => return Ok(None),
+            Value::String(text) => text,
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            _ => return Err(Problem::LeftOut(format!("source.{name} is not a string"))),
+        };
+        self.unresolved(name, &missing, meaning);
+        Ok(Some(text))
+    }
+
+    /// A list of patterns (`paths`, `ignore_paths`). `widening`: whether an unreadable entry may be
+    /// dropped (true for `ignore_paths`); otherwise the whole filter is.
+    fn patterns(&mut self, name: &str, widening: bool) -> Result<Vec<String>, Problem> {
+        let Some((value, missing)) = self.value(name) else {
+            return Ok(Vec::new());
+        };
+        let items = match value {
+            Value::Null => return Ok(Vec::new()),
+            Value::Array(items) => items,
+            Value::String(text) if vars::any(&text) => {
+                self.notes.push(format!(
+                    "source.{name} is {text}, which only Concourse resolves; written without {name}, so that \
+                     every push to the branch checks it (pass -v or -l to keep the filter)"
+                ));
+                return Ok(Vec::new());
+            }
+            Value::String(text) => {
+                self.notes.push(format!(
+                    "source.{name} is the string {text:?}, not a list: git-resource's check fails on it (jq cannot \
+                     iterate a string), so Concourse finds no new version until it is a list; written without \
+                     {name}, so that every push to the branch checks it"
+                ));
+                return Ok(Vec::new());
+            }
+            _ => return Err(Problem::LeftOut(format!("source.{name} is not a list of strings"))),
+        };
+        let mut patterns = Vec::with_capacity(items.len());
+        for item in items {
+            let pattern = match item {
+                Value::String(text) => text,
+                Value::Number(number) => number.to_string(),
+                _ => {
+                    return Err(Problem::LeftOut(format!(
+                        "source.{name} holds a pattern that is not a string"
+                    )));
+                }
+            };
+            if pattern.trim().is_empty() {
+                return Err(Problem::LeftOut(format!(
+                    "source.{name} holds an empty pattern, which git refuses, so Concourse's checks of it fail"
+                )));
+            }
+            if vars::any(&pattern) {
+                if widening {
+                    self.notes.push(format!(
+                        "source.{name} entry {pattern:?} holds a ((var)); written without it, so that a change there \
+                         still checks the resource"
+                    ));
+                    continue;
+                }
+                self.notes.push(format!(
+                    "source.{name} entry {pattern:?} holds a ((var)); written without {name}, so that every push to \
+                     the branch checks it (pass {} to keep the filter)",
+                    missing
+                        .iter()
+                        .map(|name| format!("-v {name}=..."))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+                return Ok(Vec::new());
+            }
+            patterns.push(pattern);
+        }
+        Ok(patterns)
+    }
+
+    /// `disable_ci_skip`: true or false as git-resource reads it (`== "true"`); a var left in it counts
+    /// as true, so that no commit is skipped that Concourse might take.
+    fn disable_ci_skip(&mut self) -> bool {
+        match self.value("disable_ci_skip") {
+            None => false,
+            Some((Value::Bool(flag), _)) => flag,
+            Some((Value::String(text), missing)) if !missing.is_empty() => {
+                self.notes.push(format!(
+                    "source.disable_ci_skip is {text:?}; taken as true, so that commits marked [ci skip] still \
+                     check the resource"
+                ));
+                true
+            }
+            Some((Value::String(text), _)) => text == "true",
+            Some(_) => false,
+        }
+    }
+
+    /// The fields of `kind` that matching reads, checked the way `ConcourseConfig::from_json` will.
+    fn fields(&mut self, kind: Kind) -> Result<SourceFields, Problem> {
+        use Unresolved::{Anything, NeverMatched};
+        let missing = |what: &str| Problem::LeftOut(format!("source.{what} is missing"));
+        match kind {
+            Kind::Git => {
+                let fields = SourceFields {
+                    uri: self.text("uri", NeverMatched)?,
+                    branch: self.text("branch", Anything)?,
+                    paths: self.patterns("paths", false)?,
+                    ignore_paths: self.patterns("ignore_paths", true)?,
+                    tag_filter: self.text("tag_filter", Anything)?,
+                    tag_regex: self.text("tag_regex", Anything)?,
+                    disable_ci_skip: self.disable_ci_skip(),
+                    ..SourceFields::default()
+                };
+                if fields.uri.is_none() {
+                    return Err(missing("uri"));
+                }
+                Ok(fields)
+            }
+            Kind::S3 => {
+                let fields = SourceFields {
+                    bucket: self.text("bucket", NeverMatched)?,
+                    regexp: self.text("regexp", Anything)?,
+                    versioned_file: self.text("versioned_file", Anything)?,
+                    ..SourceFields::default()
+                };
+                if fields.bucket.is_none() {
+                    return Err(missing("bucket"));
+                }
+                if fields.regexp.is_none() && fields.versioned_file.is_none() {
+                    return Err(missing("regexp (or versioned_file)"));
+                }
+                // A Go pattern the functions cannot read (say, a `\p{...}` class) leaves out this resource
+                // only, instead of failing the whole file.
+                if let Some(Err(error)) = fields.regexp.as_deref().map(hookbox_concourse::s3::anchored) {
+                    return Err(Problem::LeftOut(format!("source.regexp is {error}")));
+                }
+                Ok(fields)
+            }
+            Kind::Semver => {
+                let driver = self.text("driver", NeverMatched)?;
+                if let Some(driver) = driver.as_deref().filter(|driver| *driver != "s3" && !vars::any(driver)) {
+                    return Err(Problem::Unmatchable(format!(
+                        "semver with the {driver} driver: only the s3 driver is matched (on S3 events)"
+                    )));
+                }
+                let fields = SourceFields {
+                    driver,
+                    bucket: self.text("bucket", NeverMatched)?,
+                    key: self.text("key", Anything)?,
+                    ..SourceFields::default()
+                };
+                if fields.bucket.is_none() {
+                    return Err(missing("bucket"));
+                }
+                if fields.key.is_none() {
+                    return Err(missing("key"));
+                }
+                Ok(fields)
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -224,36 +386,53 @@ mod tests {
             name: "app".into(),
             instance_vars: None,
             archived: false,
+            public: false,
         }
     }
 
-    fn resource(value: serde_json::Value) -> ResourceConfig {
+    fn resource(value: Value) -> ResourceConfig {
         serde_json::from_value(value).unwrap()
     }
 
-    fn rules(auth: AuthMode) -> Rules {
+    fn rules(auth: Option<AuthMode>, vars: Value) -> Rules {
+        let vars_file = hookbox_testkit::TempDir::new();
+        let path = vars_file.path().join("vars.yml");
+        std::fs::write(&path, vars.to_string()).unwrap();
         Rules {
             aliases: BTreeMap::from([("s3-iam".to_owned(), Kind::S3)]),
             auth,
+            vars: Vars::load(&[path], &[], &[]).unwrap(),
         }
     }
 
-    fn verdict(value: serde_json::Value, auth: AuthMode) -> Verdict {
-        select(&pipeline(), &resource(value), &rules(auth))
+    fn verdict(value: Value, auth: Option<AuthMode>) -> Verdict {
+        select(&pipeline(), &resource(value), &rules(auth, json!({})))
     }
 
-    fn included(value: serde_json::Value) -> ResourceEntry {
-        match verdict(value, AuthMode::Bearer) {
-            Verdict::Included { entry, .. } => *entry,
+    fn included_with(value: Value, vars: Value) -> (ResourceEntry, Option<String>, Vec<String>) {
+        match select(&pipeline(), &resource(value), &rules(None, vars)) {
+            Verdict::Included {
+                entry,
+                never_matched,
+                notes,
+            } => (*entry, never_matched, notes),
             other => panic!("{other:?}"),
         }
     }
 
-    fn left_out(value: serde_json::Value, auth: AuthMode) -> String {
+    fn included(value: Value) -> ResourceEntry {
+        included_with(value, json!({})).0
+    }
+
+    fn left_out(value: Value, auth: Option<AuthMode>) -> String {
         match verdict(value, auth) {
             Verdict::LeftOut(reason) => reason,
             other => panic!("{other:?}"),
         }
+    }
+
+    fn source_of(entry: &ResourceEntry) -> Value {
+        serde_json::to_value(&entry.source).unwrap()
     }
 
     #[test]
@@ -261,74 +440,122 @@ mod tests {
         let entry = included(
             json!({"name": "repo", "type": "git", "webhook_token": "((t))", "check_every": "24h",
             "source": {"uri": "git@github.com:o/r.git", "branch": "main", "paths": ["src"], "private_key": "KEY",
-                       "tag_filter": "v*", "password": "p"}}),
+                       "tag_filter": "v*", "password": "p", "disable_ci_skip": true}}),
         );
-        let written = serde_json::to_value(&entry.source).unwrap();
         assert_eq!(
-            written,
-            json!({"uri": "git@github.com:o/r.git", "branch": "main", "paths": ["src"], "tag_filter": "v*"})
+            source_of(&entry),
+            json!({"uri": "git@github.com:o/r.git", "branch": "main", "paths": ["src"], "tag_filter": "v*",
+                   "disable_ci_skip": true})
         );
         assert_eq!(entry.webhook_token.as_deref(), Some("((t))"));
         let s3 = included(
             json!({"name": "t", "type": "s3-iam", "source": {"bucket": "b", "versioned_file": "f.tgz",
             "access_key_id": "AKIA", "secret_access_key": "S"}}),
         );
-        assert_eq!(
-            serde_json::to_value(&s3.source).unwrap(),
-            json!({"bucket": "b", "versioned_file": "f.tgz"})
-        );
+        assert_eq!(source_of(&s3), json!({"bucket": "b", "versioned_file": "f.tgz"}));
         assert_eq!(s3.type_name, "s3-iam");
         let semver = included(
             json!({"name": "v", "type": "semver", "source": {"bucket": "b", "key": "k",
             "access_key_id": "AKIA", "initial_version": "1.0.0"}}),
         );
-        assert_eq!(
-            serde_json::to_value(&semver.source).unwrap(),
-            json!({"bucket": "b", "key": "k"})
-        );
+        assert_eq!(source_of(&semver), json!({"bucket": "b", "key": "k"}));
     }
 
     #[test]
     fn types_are_chosen_by_name_and_alias() {
         assert_eq!(
-            verdict(
-                json!({"name": "t", "type": "time", "source": {"interval": "1h"}}),
-                AuthMode::Bearer
-            ),
+            verdict(json!({"name": "t", "type": "time", "source": {"interval": "1h"}}), None),
             Verdict::OtherType("time".into())
         );
         assert_eq!(
-            verdict(
-                json!({"name": "t", "type": "git-fork", "source": {"uri": "u"}}),
-                AuthMode::Bearer
-            ),
+            verdict(json!({"name": "t", "type": "git-fork", "source": {"uri": "u"}}), None),
             Verdict::OtherType("git-fork".into())
         );
         assert!(matches!(
-            verdict(json!({"name": "v", "type": "semver", "source": {"driver": "git", "uri": "u"}}), AuthMode::Bearer),
+            verdict(json!({"name": "v", "type": "semver", "source": {"driver": "git", "uri": "u"}}), None),
             Verdict::Unmatchable(reason) if reason.contains("git driver")
         ));
     }
 
     #[test]
-    fn vars_in_matching_fields_and_missing_tokens_leave_a_resource_out() {
+    fn given_vars_are_substituted_as_the_atc_would() {
+        let vars = json!({"repo": "https://github.com/o/r", "minor": "7.4", "state_bucket": "paas-state",
+                          "dirs": ["src", "lib"], "skip": "true"});
+        let (entry, never, notes) = included_with(
+            json!({"name": "r", "type": "git", "source": {"uri": "((repo))", "branch": "release/((minor)).x",
+                   "paths": "((dirs))", "disable_ci_skip": "((skip))"}}),
+            vars.clone(),
+        );
+        assert_eq!(
+            source_of(&entry),
+            json!({"uri": "https://github.com/o/r", "branch": "release/7.4.x", "paths": ["src", "lib"],
+                   "disable_ci_skip": true})
+        );
+        assert_eq!((never, notes), (None, vec![]));
+        let (entry, never, _) = included_with(
+            json!({"name": "s", "type": "s3-iam", "source": {"bucket": "((state_bucket))", "versioned_file": "vpc.tfstate"}}),
+            vars,
+        );
+        assert_eq!(entry.source.bucket.as_deref(), Some("paas-state"));
+        assert_eq!(never, None);
+    }
+
+    #[test]
+    fn vars_left_unresolved_stay_in_the_file_and_are_said() {
+        let (entry, never, notes) = included_with(
+            json!({"name": "r", "type": "git", "source": {"uri": "((repo))", "branch": "release/((minor)).x",
+                   "tag_filter": "((filter))", "paths": ["src", "((dir))/x"], "ignore_paths": ["docs", "((skip))"],
+                   "disable_ci_skip": "((ci))"}}),
+            json!({}),
+        );
+        assert_eq!(
+            source_of(&entry),
+            json!({"uri": "((repo))", "branch": "release/((minor)).x", "ignore_paths": ["docs"],
+                   "tag_filter": "((filter))", "disable_ci_skip": true})
+        );
+        assert_eq!(
+            never.as_deref(),
+            Some("source.uri holds ((repo)) (pass -v repo=... or -l FILE)")
+        );
+        let notes = notes.join("\n");
+        for expected in [
+            "source.branch keeps ((minor)), matched as anything (pass -v minor=... to match it exactly)",
+            "source.tag_filter keeps ((filter))",
+            "source.paths entry \"((dir))/x\" holds a ((var)); written without paths",
+            "source.ignore_paths entry \"((skip))\" holds a ((var)); written without it",
+            "source.disable_ci_skip is \"((ci))\"; taken as true",
+        ] {
+            assert!(notes.contains(expected), "{expected} not in\n{notes}");
+        }
+        let (entry, never, _) = included_with(
+            json!({"name": "v", "type": "semver", "source": {"bucket": "((bucket))", "key": "((key))"}}),
+            json!({}),
+        );
+        assert_eq!(source_of(&entry), json!({"bucket": "((bucket))", "key": "((key))"}));
+        assert!(never.unwrap().starts_with("source.bucket holds ((bucket))"));
+        let (_, never, _) = included_with(
+            json!({"name": "v", "type": "semver", "source": {"driver": "((d))", "bucket": "b", "key": "k"}}),
+            json!({}),
+        );
+        assert!(never.unwrap().starts_with("source.driver holds ((d))"));
+    }
+
+    #[test]
+    fn comma_strings_in_paths_are_dropped_as_filters_and_said() {
+        let (entry, never, notes) = included_with(
+            json!({"name": "r", "type": "git", "source": {"uri": "u", "paths": "src,lib", "ignore_paths": "docs"}}),
+            json!({}),
+        );
+        assert_eq!(source_of(&entry), json!({"uri": "u"}));
+        assert_eq!(never, None);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("source.paths is the string \"src,lib\", not a list: git-resource's check fails"));
+        assert!(notes[1].starts_with("source.ignore_paths is the string \"docs\""));
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_left_out_with_the_reason() {
         let cases = [
-            (
-                json!({"name": "r", "type": "git", "source": {"uri": "((repo-uri))"}}),
-                "source.uri holds a ((var))",
-            ),
-            (
-                json!({"name": "r", "type": "git", "source": {"uri": "u", "paths": ["a", "((dir))/x"]}}),
-                "source.paths holds a ((var))",
-            ),
-            (
-                json!({"name": "r", "type": "s3", "source": {"bucket": "b-((env))", "regexp": "x"}}),
-                "source.bucket holds",
-            ),
-            (
-                json!({"name": "r", "type": "semver", "source": {"driver": "((d))"}}),
-                "source.driver holds",
-            ),
             (
                 json!({"name": "r", "type": "s3", "source": {"bucket": "b"}}),
                 "source.regexp (or versioned_file) is missing",
@@ -343,8 +570,12 @@ mod tests {
             ),
             (json!({"name": "r", "type": "git"}), "source.uri is missing"),
             (
-                json!({"name": "r", "type": "git", "source": {"uri": "u", "branch": 3}}),
+                json!({"name": "r", "type": "git", "source": {"uri": "u", "branch": ["main"]}}),
                 "source.branch is not a string",
+            ),
+            (
+                json!({"name": "r", "type": "git", "source": {"uri": "u", "paths": ["a", ""]}}),
+                "source.paths holds an empty pattern",
             ),
             (
                 json!({"name": "r", "type": "git", "webhook_token": "a((b))", "source": {"uri": "u"}}),
@@ -352,15 +583,37 @@ mod tests {
             ),
         ];
         for (value, expected) in cases {
-            let reason = left_out(value.clone(), AuthMode::Bearer);
+            let reason = left_out(value.clone(), None);
             assert!(reason.contains(expected), "{value}: {reason}");
         }
+        let numbers =
+            included(json!({"name": "r", "type": "git", "source": {"uri": "u", "branch": 3363, "paths": [2024]}}));
+        assert_eq!(
+            source_of(&numbers),
+            json!({"uri": "u", "branch": "3363", "paths": ["2024"]})
+        );
+    }
+
+    #[test]
+    fn a_resource_without_a_token_is_left_out_only_by_an_explicit_webhook_token_auth() {
         let without_token = json!({"name": "r", "type": "git", "source": {"uri": "u"}});
-        assert!(left_out(without_token.clone(), AuthMode::WebhookToken).contains("no webhook_token"));
-        assert!(matches!(
-            verdict(without_token, AuthMode::Password),
-            Verdict::Included { caution: None, .. }
-        ));
+        assert!(left_out(without_token.clone(), Some(AuthMode::WebhookToken)).contains("no webhook_token"));
+        for auth in [None, Some(AuthMode::Password), Some(AuthMode::Atc)] {
+            assert!(matches!(
+                verdict(without_token.clone(), auth),
+                Verdict::Included { never_matched: None, ref notes, .. } if notes.is_empty()
+            ));
+        }
+        let with_token = |token: Option<&str>| ResourceEntry {
+            webhook_token: token.map(str::to_owned),
+            ..included(without_token.clone())
+        };
+        assert_eq!(auth_for(None, &[with_token(Some("((a))"))]), AuthMode::WebhookToken);
+        assert_eq!(
+            auth_for(None, &[with_token(Some("((a))")), with_token(None)]),
+            AuthMode::Atc
+        );
+        assert_eq!(auth_for(Some(AuthMode::Bearer), &[with_token(None)]), AuthMode::Bearer);
     }
 
     #[test]
@@ -372,8 +625,9 @@ mod tests {
             json!({"name": "tarball", "type": "s3-iam", "source": {"bucket": "b", "regexp": "x-(.*).tgz"}}),
             json!({"name": "latest", "type": "s3", "source": {"bucket": "b", "versioned_file": "f.tgz"}}),
             json!({"name": "version", "type": "semver", "source": {"driver": "s3", "bucket": "v", "key": "k"}}),
+            json!({"name": "release", "type": "git", "source": {"uri": "((uri))", "branch": "release/((minor)).x"}}),
         ];
-        let rules = rules(AuthMode::Password);
+        let rules = rules(None, json!({}));
         let entries: Vec<ResourceEntry> = resources
             .into_iter()
             .map(|value| match select(&pipeline(), &resource(value), &rules) {
@@ -384,12 +638,13 @@ mod tests {
         let file = hookbox_concourse::config::ConfigFile {
             atc_url: "https://ci".into(),
             team: "main".into(),
-            auth: rules.auth,
+            auth: auth_for(rules.auth, &entries),
             type_aliases: rules.aliases.clone(),
             resources: entries,
         };
         let config = hookbox_concourse::ConcourseConfig::from_json(&file.render()).unwrap();
-        assert_eq!(config.resources.len(), 5);
+        assert_eq!(config.auth, AuthMode::Atc);
+        assert_eq!(config.resources.len(), 6);
         assert!(
             config
                 .resources
@@ -399,12 +654,12 @@ mod tests {
     }
 
     #[test]
-    fn a_literal_token_is_copied_with_a_caution() {
+    fn a_literal_token_is_copied_with_a_note() {
         let value = json!({"name": "r", "type": "git", "webhook_token": "abc123", "source": {"uri": "u"}});
-        let Verdict::Included { entry, caution } = verdict(value, AuthMode::WebhookToken) else {
+        let Verdict::Included { entry, notes, .. } = verdict(value, Some(AuthMode::WebhookToken)) else {
             panic!()
         };
         assert_eq!(entry.webhook_token.as_deref(), Some("abc123"));
-        assert!(caution.unwrap().contains("literally"));
+        assert!(notes[0].contains("literally"));
     }
 }

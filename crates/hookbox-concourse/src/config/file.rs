@@ -66,6 +66,8 @@ pub struct SourceFields {
     pub tag_filter: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_regex: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disable_ci_skip: bool,
     // semver and s3
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
