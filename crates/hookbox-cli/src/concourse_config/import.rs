@@ -208,10 +208,13 @@ fn convert(check: &Value) -> (Option<ResourceEntry>, Row) {
     } else if let Some(bucket) = text("bucket") {
         let path = text("path").filter(|path| !path.is_empty());
         let regexp = path.as_deref().map_or_else(|| ".*".to_owned(), old_path_regexp);
+        let from = match &path {
+            Some(path) => format!("made from the old path filter {path:?}"),
+            None => "for the old filter without a path (every key of the bucket)".to_owned(),
+        };
         let note = format!(
-            "regexp {regexp:?} made from the old path filter {:?}: run the generator against the ATC for the \
-             resource's own regexp, versioned_file or key",
-            path.unwrap_or_default()
+            "regexp {regexp:?} {from}: run the generator against the ATC for the resource's own regexp, \
+             versioned_file or key"
         );
         let source = SourceFields {
             bucket: Some(bucket),

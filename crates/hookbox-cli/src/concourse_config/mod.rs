@@ -88,8 +88,9 @@ pub struct ConcourseConfigArgs {
     #[arg(long = "load-vars-from", short = 'l', value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
 
-    /// Convert the earlier Node tool's config (etc/config.json: atc, checks) instead of reading the ATC.
-    #[arg(long = "import", value_name = "FILE", conflicts_with_all = ["target", "token", "type_aliases"])]
+    /// Convert the earlier Node tool's config (etc/config.json: atc, checks) instead of reading the ATC
+    /// (--url and --team win over its own; the target and token are not used).
+    #[arg(long = "import", value_name = "FILE")]
     pub import: Option<PathBuf>,
 
     /// A custom resource type that behaves like git, s3 or semver, e.g. s3-iam=s3 (repeat the flag,
