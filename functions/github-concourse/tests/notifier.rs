@@ -340,6 +340,34 @@ async fn password_logins_are_renewed_after_the_session_expires() {
 }
 
 #[tokio::test]
+async fn atc_auth_uses_the_password_when_it_has_one_and_else_the_token() {
+    let mut config = config();
+    config["auth"] = json!("atc");
+    let dev = push("acme/api", "refs/heads/dev", &["src/lib.rs"]);
+    let with_both = start(
+        config.clone(),
+        &[
+            SECRETS[0],
+            ("HOOKBOX_CONCOURSE_TOKEN", "atc-token"),
+            ("HOOKBOX_CONCOURSE_USERNAME", "ci-bot"),
+            ("HOOKBOX_CONCOURSE_PASSWORD", "pa55word"),
+        ],
+    );
+    atc_accepts_config_tokens(&with_both.atc);
+    with_both.atc.add_user("ci-bot", "pa55word");
+    let (status, body, checked) = with_both.push(&dev).await;
+    assert_eq!((status, checked), (200, pairs(&[("api", "dev")])), "{body}");
+    assert!(with_both.atc.requests().iter().any(|r| r.path == "/sky/issuer/token"));
+
+    let token_only = start(config, &[SECRETS[0], ("HOOKBOX_CONCOURSE_TOKEN", "atc-token")]);
+    atc_accepts_config_tokens(&token_only.atc);
+    token_only.atc.add_bearer_token("atc-token");
+    let (status, body, checked) = token_only.push(&dev).await;
+    assert_eq!((status, checked), (200, pairs(&[("api", "dev")])), "{body}");
+    assert!(token_only.atc.requests().iter().all(|r| r.path != "/sky/issuer/token"));
+}
+
+#[tokio::test]
 async fn without_a_configuration_the_function_says_it_checks_nothing() {
     let stack = start(json!({"team": "main", "resources": []}), &[]);
     let (status, body, checked) = stack.push(&push("acme/api", "refs/heads/main", &["src"])).await;
