@@ -40,11 +40,6 @@ impl Row {
             notes: Vec::new(),
         }
     }
-
-    /// Whether the functions will check this resource.
-    pub fn checked(&self) -> bool {
-        ![LEFT_OUT, NOT_MATCHED, NEVER_MATCHED].contains(&self.checked.as_str())
-    }
 }
 
 /// `kind`, or `kind (type)` when the pipeline names the type otherwise.
@@ -139,6 +134,5 @@ mod tests {
             format!("{}second", " ".repeat(54)),
         ];
         assert_eq!(render(&rows), format!("{}\n", expected.join("\n")));
-        assert!(rows[0].checked() && !rows[1].checked());
     }
 }

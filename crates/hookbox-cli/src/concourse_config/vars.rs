@@ -81,10 +81,6 @@ impl Vars {
         Ok(merged)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// Sets `name` (a dotted path makes nested maps).
     fn set(&mut self, name: &str, value: Value) {
         let mut segments = name.split('.').peekable();
