@@ -42,8 +42,10 @@ enum Command {
     Dlq(DlqArgs),
     /// Write the Concourse config the notifier functions are built with (config/concourse.json) from
     /// the team's pipelines on the ATC: every git, s3 and semver resource with the source fields that
-    /// matching needs and its webhook_token. Or, with --check, compare the file with the ATC.
-    /// Exit status: 0 written or up to date, 1 --check found differences, 2 an error.
+    /// matching needs and its webhook_token, then a table of what became of each. Or, with --check,
+    /// compare the file with the ATC; with --import, convert the earlier Node tool's etc/config.json.
+    /// Exit status: 0 written or up to date, 1 --check found differences, 2 an error (or nothing to
+    /// write).
     ConcourseConfig(ConcourseConfigArgs),
     /// Print the shell completion script on stdout, e.g. `hookbox completions bash >
     /// /usr/share/bash-completion/completions/hookbox`.
