@@ -16,7 +16,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use hookbox_concourse::s3::decode_key;
+use crate::s3::decode_key;
 
 /// One thing the payload says.
 #[derive(Debug, Clone, PartialEq, Eq)]
