@@ -122,8 +122,8 @@ impl KeyRule {
     /// Whether `key` passes, and why in words.
     fn verdict(&self, field: &str, key: &str) -> (bool, String, Option<String>) {
         match self {
-            Self::Exact(watched) if watched == key => (true, format!("the key is the {field}"), None),
-            Self::Exact(watched) => (false, format!("the key is not the {field} {watched}"), None),
+            Self::Exact(watched) if watched == key => (true, format!("the object is the {field} {watched}"), None),
+            Self::Exact(watched) => (false, format!("the object is not the {field} {watched}"), None),
             Self::Pattern { source, regex } if regex.is_match(key) => {
                 (true, format!("the key matches {field} {source}"), None)
             }
