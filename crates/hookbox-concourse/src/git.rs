@@ -89,6 +89,17 @@ pub enum MatchKind {
     Tag,
 }
 
+impl MatchKind {
+    /// The name the notifier's answer and log lines use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Changed => "changed",
+            Self::UnknownChanges => "unknown_changes",
+            Self::Tag => "tag",
+        }
+    }
+}
+
 /// How one git resource weighs one push: whether it is checked, and every step of why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GitVerdict {

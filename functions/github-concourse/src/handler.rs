@@ -146,7 +146,7 @@ impl Notifier {
         for (index, reason) in &found.matches {
             let resource = &self.concourse.config.resources[*index];
             tracing::info!(
-                pipeline = %resource.pipeline, resource = %resource.name, reason = ?reason.reason,
+                pipeline = %resource.pipeline, resource = %resource.name, reason = reason.reason.as_str(),
                 detail = %reason.detail, "resource matched"
             );
         }
