@@ -376,6 +376,26 @@ mod tests {
     }
 
     #[test]
+    fn vars_in_matched_fields_are_accepted_for_the_atc_to_resolve() {
+        let config = parse(json!({"atc_url": "https://ci", "team": "main", "auth": "bearer", "resources": [
+            {"pipeline": "p", "resource": "g", "type": "git", "source": {"uri": "https://github.com/((org))/r",
+             "branch": "((branch))", "tag_regex": "((tags))", "disable_ci_skip": true}},
+            {"pipeline": "p", "resource": "s", "type": "s3", "source": {"bucket": "((bucket))", "regexp": "((dir))/app-(.*"}},
+            {"pipeline": "p", "resource": "f", "type": "s3", "source": {"bucket": "b", "versioned_file": "((file))"}},
+            {"pipeline": "p", "resource": "v", "type": "semver", "source": {"bucket": "b", "key": "((key))"}}
+        ]}))
+        .unwrap();
+        let Source::Git(git) = &config.resources[0].source else {
+            panic!("{config:?}")
+        };
+        assert_eq!(
+            (git.branch.as_deref(), git.tag_regex.as_deref(), git.disable_ci_skip),
+            (Some("((branch))"), Some("((tags))"), true)
+        );
+        assert!(git.tracks_tags());
+    }
+
+    #[test]
     fn token_references_are_listed_for_the_function_to_resolve() {
         let config =
             parse(json!({"atc_url": "https://ci", "team": "main", "resources": [git("a"), git("b")]})).unwrap();
