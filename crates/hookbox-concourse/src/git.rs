@@ -198,7 +198,7 @@ impl GitMatcher {
                 let why = match vars::first(&source.uri) {
                     Some(name) => format!(
                         "uri contains (({name})), which only the ATC resolves: pushes never match this resource \
-                         (let the generator resolve it with -v)"
+                         (write its value into concourse.json)"
                     ),
                     None => format!(
                         "uri {:?} names no repository: pushes never match this resource",

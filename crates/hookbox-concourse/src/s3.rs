@@ -188,7 +188,7 @@ impl S3Matcher {
             if let Some(name) = vars::first(&bucket) {
                 let why = format!(
                     "bucket contains (({name})), which only the ATC resolves: objects never match this resource \
-                     (let the generator resolve it with -v)"
+                     (write its value into concourse.json)"
                 );
                 tracing::warn!(pipeline = %resource.pipeline, resource = %resource.name, "{why}");
                 placement.push(Placement::Unmatchable(why));
