@@ -572,6 +572,51 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_counts_when_it_passes_the_paths_and_is_not_skipped() {
+        let config = config(json!([
+            git(
+                "src",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["src"]})
+            ),
+            git(
+                "src-all",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["src"], "disable_ci_skip": true})
+            ),
+            git("open", json!({"uri": "https://github.com/acme/app", "branch": "main"})),
+        ]));
+        let matcher = GitMatcher::new(&config);
+        let with_commits = |commits: Value| push("refs/heads/main", &[], json!({"commits": commits}));
+        let cases: [(Value, &[&str]); 5] = [
+            // The skipped commit touches src, the other does not: only the resource that keeps skipped
+            // commits finds a version under src.
+            (
+                json!([{"message": "x [ci skip]", "modified": ["src/a"]}, {"message": "docs", "modified": ["docs/a"]}]),
+                &["src-all", "open"],
+            ),
+            (json!([{"message": "x [skip ci]", "modified": ["src/a"]}]), &["src-all"]),
+            (json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]), &[]),
+            // A merge lists no files, yet may change src.
+            (json!([{"message": "Merge branch 'x'"}]), &["src", "src-all", "open"]),
+            (
+                json!([{"message": "[CI SKIP] is not the marker", "modified": ["src/a"]}]),
+                &["src", "src-all", "open"],
+            ),
+        ];
+        for (commits, expected) in cases {
+            let found = matcher.match_push(&with_commits(commits.clone()));
+            assert_eq!(names(&config, &found), expected, "{commits}");
+            assert_eq!(found.matches.len() + found.skipped.len(), 3, "{commits}");
+        }
+        let skipped = matcher.match_push(&with_commits(
+            json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]),
+        ));
+        assert_eq!(
+            skipped.skipped[2].1,
+            "every new commit is marked [ci skip] or [skip ci]"
+        );
+    }
+
+    #[test]
     fn ten_thousand_resources_are_indexed() {
         let resources: Vec<Value> = (0..10_000)
             .map(|i| {

@@ -25,9 +25,6 @@ pub struct PushEvent {
     pub forced: bool,
     #[serde(default)]
     pub commits: Vec<Commit>,
-    /// The commit the ref points to after the push (for a tag push: the tagged commit).
-    #[serde(default)]
-    pub head_commit: Option<Commit>,
     pub repository: Repository,
 }
 
