@@ -66,7 +66,6 @@ pub struct SourceFields {
     pub tag_filter: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_regex: Option<String>,
-    /// Whether commits whose message says `[ci skip]` or `[skip ci]` count as new versions too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disable_ci_skip: bool,
     // semver and s3
