@@ -244,13 +244,18 @@ mod tests {
     /// The notifier's matcher and the explanation agree on every push.
     fn agrees(config: &ConcourseConfig, matcher: &GitMatcher, push_event: &PushEvent) -> Explanation {
         let explanation = push(config, matcher, push_event);
-        let matched: Vec<usize> = matcher
-            .match_push(push_event)
+        let found = matcher.match_push(push_event);
+        let matched: Vec<usize> = found.matches.iter().map(|(index, _)| *index).collect();
+        assert_eq!(explanation.checked().collect::<Vec<_>>(), matched, "{explanation:#?}");
+        // The notifier's reasons (weighed without every file's verdict) read as the explanation's.
+        let reasons = found
             .matches
             .iter()
-            .map(|(index, _)| *index)
-            .collect();
-        assert_eq!(explanation.checked().collect::<Vec<_>>(), matched, "{explanation:#?}");
+            .map(|(index, reason)| (*index, &reason.detail))
+            .chain(found.skipped.iter().map(|(index, why)| (*index, why)));
+        for (index, reason) in reasons {
+            assert_eq!(&explanation.resources[index].reason, reason, "{explanation:#?}");
+        }
         assert_eq!(explanation.resources.len(), config.resources.len());
         explanation
     }

@@ -62,6 +62,14 @@ struct Watcher {
     ci_skip: bool,
 }
 
+/// How much of the why a verdict carries: every commit and file (explain), or only what decides
+/// (the notifier). Both come from the same steps, so they decide alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Decision,
+}
+
 #[derive(Debug)]
 enum BranchRule {
     Named(String),
@@ -241,7 +249,7 @@ impl GitMatcher {
         let mut matches: Vec<(usize, MatchReason)> = Vec::new();
         let mut skipped: Vec<(usize, String)> = Vec::new();
         for watcher in keys.iter().filter_map(|key| self.by_repo.get(key)).flatten() {
-            let verdict = watcher.weigh(push);
+            let verdict = watcher.weigh(push, Detail::Decision);
             match verdict.match_reason() {
                 Some(reason) => matches.push((watcher.resource, reason)),
                 None => skipped.push((watcher.resource, verdict.reason)),
@@ -273,7 +281,7 @@ impl GitMatcher {
                 format!("watches {key}; the push is to {}", keys.join(", ")),
             ));
         }
-        Some(self.by_repo[key][position].weigh(push))
+        Some(self.by_repo[key][position].weigh(push, Detail::Full))
     }
 }
 
@@ -295,13 +303,13 @@ impl Watcher {
         }
     }
 
-    fn weigh(&self, push: &PushEvent) -> GitVerdict {
+    fn weigh(&self, push: &PushEvent, detail: Detail) -> GitVerdict {
         if let Some(note) = push_note(push) {
             return GitVerdict::not(push.git_ref.clone(), note);
         }
         match push.pushed_ref() {
             PushedRef::Tag(tag) => self.weigh_tag(tag),
-            PushedRef::Branch(branch) => self.weigh_branch(push, branch),
+            PushedRef::Branch(branch) => self.weigh_branch(push, branch, detail),
             PushedRef::Other => GitVerdict::not(push.git_ref.clone(), "only branches and tags are tracked"),
         }
     }
@@ -331,7 +339,7 @@ impl Watcher {
         result
     }
 
-    fn weigh_branch(&self, push: &PushEvent, branch: &str) -> GitVerdict {
+    fn weigh_branch(&self, push: &PushEvent, branch: &str, detail: Detail) -> GitVerdict {
         if self.tags.is_some() {
             return GitVerdict::not(
                 format!("branch {branch}"),
@@ -368,22 +376,46 @@ impl Watcher {
                 }
             },
         };
-        let commits: Vec<CommitVerdict> = push.commits.iter().map(|commit| self.commit_verdict(commit)).collect();
         let mut verdict = GitVerdict {
             matched: None,
             reason: String::new(),
             ref_rule,
             vars,
             conservative,
-            commits,
+            commits: Vec::new(),
         };
-        if let Some(why) = push.unknown_changes() {
+        let unknown = push.unknown_changes();
+        let (deciding, skipped) = match detail {
+            Detail::Full => {
+                verdict.commits = push.commits.iter().map(|commit| self.commit_verdict(commit)).collect();
+                let deciding = verdict.commits.iter().find(|commit| commit.counts).cloned();
+                let skipped = verdict.commits.iter().filter(|commit| commit.skipped.is_some()).count();
+                (deciding, skipped)
+            }
+            // The notifier needs only the first commit that counts (and nothing when the commits
+            // cannot decide): no verdict per file of every commit.
+            Detail::Decision if unknown.is_some() => (None, 0),
+            Detail::Decision => {
+                let mut skipped = 0;
+                let mut deciding = None;
+                for commit in &push.commits {
+                    let (is_skipped, counts) = self.commit_counts(commit);
+                    skipped += usize::from(is_skipped);
+                    if counts {
+                        deciding = Some(self.commit_verdict(commit));
+                        break;
+                    }
+                }
+                (deciding, skipped)
+            }
+        };
+        if let Some(why) = unknown {
             verdict.matched = Some(MatchKind::UnknownChanges);
             verdict.reason = format!("{why}: the listed commits cannot rule the push out");
             verdict.conservative = Some(why.to_owned());
             return verdict;
         }
-        match verdict.commits.iter().find(|commit| commit.counts) {
+        match deciding {
             Some(commit) => {
                 verdict.matched = Some(MatchKind::Changed);
                 verdict.reason = match commit.files.iter().find(|file| file.verdict.counts()) {
@@ -400,8 +432,7 @@ impl Watcher {
                 };
             }
             None => {
-                let skipped = verdict.commits.iter().filter(|commit| commit.skipped.is_some()).count();
-                verdict.reason = if skipped == verdict.commits.len() {
+                verdict.reason = if skipped == push.commits.len() {
                     "every new commit is marked [ci skip] or [skip ci]".to_owned()
                 } else if skipped > 0 {
                     format!("{skipped} new commits are marked [ci skip] and no other changes a file the paths take")
@@ -413,12 +444,23 @@ impl Watcher {
         verdict
     }
 
+    /// The `[ci skip]` marker of a commit, when the resource skips such commits.
+    fn skip_marker<'a>(&self, commit: &'a crate::push::Commit) -> Option<&'a str> {
+        self.ci_skip.then(|| ci_skip::marker(&commit.message)).flatten()
+    }
+
+    /// Whether the commit is skipped, and whether it counts: not skipped, and it lists no files (a
+    /// merge, as GitHub lists it, may still change the paths) or a file that passes the path filter.
+    /// [`Watcher::commit_verdict`] says the same with every file's verdict.
+    fn commit_counts(&self, commit: &crate::push::Commit) -> (bool, bool) {
+        let skipped = self.skip_marker(commit).is_some();
+        let mut files = commit.files().peekable();
+        let passes = files.peek().is_none() || files.any(|path| self.filter.includes(path));
+        (skipped, !skipped && passes)
+    }
+
     fn commit_verdict(&self, commit: &crate::push::Commit) -> CommitVerdict {
-        let skipped = self
-            .ci_skip
-            .then(|| ci_skip::marker(&commit.message))
-            .flatten()
-            .map(str::to_owned);
+        let skipped = self.skip_marker(commit).map(str::to_owned);
         let files: Vec<FileVerdict> = commit
             .files()
             .map(|path| FileVerdict {
@@ -426,7 +468,6 @@ impl Watcher {
                 verdict: self.filter.verdict(path),
             })
             .collect();
-        // A commit that lists no files (a merge, as GitHub lists it) may still change the paths.
         let passes = files.is_empty() || files.iter().any(|file| file.verdict.counts());
         CommitVerdict {
             id: commit.id.clone(),
