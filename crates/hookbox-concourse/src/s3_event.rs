@@ -1,4 +1,5 @@
-//! What an invocation carries: S3 event notifications, directly or wrapped in the usual fan-outs.
+//! What an s3-concourse invocation carries (and `hookbox concourse explain` reads the same way): S3 event
+//! notifications, directly or wrapped in the usual fan-outs.
 //!
 //! One payload may be
 //! - an S3 event (`{"Records": [{"eventSource": "aws:s3", ...}]}`), as S3 invokes the function;
