@@ -624,29 +624,37 @@ mod tests {
                 json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["src"], "disable_ci_skip": true})
             ),
             git("open", json!({"uri": "https://github.com/acme/app", "branch": "main"})),
+            git(
+                "root",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["./"]})
+            ),
         ]));
         let matcher = GitMatcher::new(&config);
         let with_commits = |commits: Value| push("refs/heads/main", &[], json!({"commits": commits}));
-        let cases: [(Value, &[&str]); 5] = [
+        let cases: [(Value, &[&str]); 6] = [
             // The skipped commit touches src, the other does not: only the resource that keeps skipped
             // commits finds a version under src.
             (
                 json!([{"message": "x [ci skip]", "modified": ["src/a"]}, {"message": "docs", "modified": ["docs/a"]}]),
-                &["src-all", "open"],
+                &["src-all", "open", "root"],
             ),
             (json!([{"message": "x [skip ci]", "modified": ["src/a"]}]), &["src-all"]),
             (json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]), &[]),
             // A merge lists no files, yet may change src.
-            (json!([{"message": "Merge branch 'x'"}]), &["src", "src-all", "open"]),
+            (
+                json!([{"message": "Merge branch 'x'"}]),
+                &["src", "src-all", "open", "root"],
+            ),
+            (json!([{"message": "Root", "modified": ["README"]}]), &["open", "root"]),
             (
                 json!([{"message": "[CI SKIP] is not the marker", "modified": ["src/a"]}]),
-                &["src", "src-all", "open"],
+                &["src", "src-all", "open", "root"],
             ),
         ];
         for (commits, expected) in cases {
             let found = matcher.match_push(&with_commits(commits.clone()));
             assert_eq!(names(&config, &found), expected, "{commits}");
-            assert_eq!(found.matches.len() + found.skipped.len(), 3, "{commits}");
+            assert_eq!(found.matches.len() + found.skipped.len(), 4, "{commits}");
         }
         let skipped = matcher.match_push(&with_commits(
             json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]),
