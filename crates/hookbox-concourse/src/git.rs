@@ -14,7 +14,7 @@
 //!   paths; a deleted ref concerns nothing: there is no new version to find;
 //! - of a branch push, some listed commit must both pass the path filter ([`PathFilter`]) and not be
 //!   skipped for `[ci skip]` ([`crate::ci_skip`], unless `disable_ci_skip`), because the check filters
-//!   commits by both; a commit that lists no files (a merge) passes the path filter;
+//!   commits by both; a commit that lists no files (a merge, say) passes the path filter;
 //! - when the delivery may not list every new commit (none listed, too many, forced push, new
 //!   branch), the commits cannot rule the push out, and the resource is checked;
 //! - a `((var))` in `branch`, `tag_filter` or `tag_regex` is the ATC's to resolve at check time: the
@@ -450,7 +450,7 @@ impl Watcher {
     }
 
     /// Whether the commit is skipped, and whether it counts: not skipped, and it lists no files (a
-    /// merge, as GitHub lists it, may still change the paths) or a file that passes the path filter.
+    /// merge, say, may still have changed the paths) or a file that passes the path filter.
     /// [`Watcher::commit_verdict`] says the same with every file's verdict.
     fn commit_counts(&self, commit: &crate::push::Commit) -> (bool, bool) {
         let skipped = self.skip_marker(commit).is_some();
