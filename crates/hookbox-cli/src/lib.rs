@@ -3,6 +3,7 @@
 //! [`docs`] prints the completions and man pages generated from that command line.
 
 pub mod concourse_config;
+pub mod concourse_explain;
 pub mod dlq;
 pub mod docs;
 pub mod duration;

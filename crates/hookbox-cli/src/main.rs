@@ -8,6 +8,7 @@ use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 use hookbox_cli::concourse_config::{ConcourseConfigArgs, Outcome};
+use hookbox_cli::concourse_explain::ConcourseArgs;
 use hookbox_cli::dlq::DlqArgs;
 use hookbox_cli::docs::{CompletionsArgs, ManArgs};
 use hookbox_cli::relay::RelayArgs;
@@ -47,6 +48,9 @@ enum Command {
     /// Exit status: 0 written or up to date, 1 --check found differences, 2 an error (or nothing to
     /// write).
     ConcourseConfig(ConcourseConfigArgs),
+    /// Look at a concourse.json from the notifiers' side: `explain` says why an event did or did not
+    /// make them check each resource.
+    Concourse(ConcourseArgs),
     /// Print the shell completion script on stdout, e.g. `hookbox completions bash >
     /// /usr/share/bash-completion/completions/hookbox`.
     Completions(CompletionsArgs),
@@ -99,6 +103,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             }
         }),
+        Command::Concourse(args) => {
+            args.run()?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions(args) => {
             args.write(Cli::command(), &mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)

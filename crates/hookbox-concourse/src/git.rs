@@ -1,31 +1,54 @@
-//! Which git resources a GitHub push concerns.
+//! Which git resources a GitHub push concerns, and why each one does or does not.
 //!
-//! The resources are indexed by the normalised URL of their repository, so a push looks up its
+//! The resources are indexed by the key of their repository ([`repo_url`]), so a push looks up its
 //! repository once and then only weighs the few resources that watch it: a config of 10,000 resources
-//! matches in microseconds (`cargo bench -p hookbox-bench`).
+//! matches in microseconds (`cargo bench -p hookbox-bench`). [`GitMatcher::weigh`] is the one rule,
+//! used by [`GitMatcher::match_push`] for the notifier and by [`crate::explain`] for `hookbox concourse
+//! explain`, so the two never disagree.
 //!
-//! Deliberate choices, all on the side of a spare check (cheap) over a missed build (not):
-//! - a branch push concerns resources on that branch; a resource without `branch` follows the
-//!   repository's default branch, and when the payload does not name it, any branch;
-//! - a tag push concerns only resources that track tags (`tag_filter`, `tag_regex`), whatever their
-//!   paths, and a branch push only the others;
-//! - a branch deletion concerns nothing: there is no new version to find;
-//! - a path filter is applied to the files of the listed commits, unless the delivery may not list
-//!   every change (no commits listed, too many commits, forced push, new branch): then it is checked.
+//! The rule follows the git resource's own check, erring towards a spare check (cheap) over a missed
+//! build (a pipeline that waits for its next poll):
+//! - a branch push concerns resources on that branch (`branch`; without it the repository's default
+//!   branch, or any branch when the payload does not name it); a tag push concerns only resources that
+//!   track tags and whose `tag_filter` or `tag_regex` ([`crate::tags`]) takes the tag, whatever their
+//!   paths; a deleted ref concerns nothing: there is no new version to find;
+//! - of a branch push, some listed commit must both pass the path filter ([`PathFilter`]) and not be
+//!   skipped for `[ci skip]` ([`crate::ci_skip`], unless `disable_ci_skip`), because the check filters
+//!   commits by both; a commit that lists no files (a merge, say) passes the path filter;
+//! - when the delivery may not list every new commit (none listed, too many, forced push, new
+//!   branch), the commits cannot rule the push out, and the resource is checked;
+//! - a `((var))` in `branch`, `tag_filter` or `tag_regex` is the ATC's to resolve at check time: the
+//!   field matches anything. A var in `uri` cannot be matched: the resource never is, and says so.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::config::{ConcourseConfig, Source};
-use crate::pathspec::PathFilter;
+use crate::ci_skip;
+use crate::config::{ConcourseConfig, GitSource, Source};
+use crate::pathspec::{PathFilter, PathVerdict};
 use crate::push::{PushEvent, PushedRef};
 use crate::repo_url;
+use crate::tags::TagRule;
+use crate::vars;
 
 /// The git resources of a configuration, indexed for pushes.
 #[derive(Debug, Default)]
 pub struct GitMatcher {
     by_repo: HashMap<String, Vec<Watcher>>,
+    /// Per resource of the config: where it is indexed (repository key, position), or why it is not.
+    placement: Vec<Placement>,
+}
+
+#[derive(Debug)]
+enum Placement {
+    Indexed {
+        key: String,
+        position: usize,
+    },
+    /// A git resource no push can match, with why.
+    Unmatchable(String),
+    NotGit,
 }
 
 /// One git resource as the matcher needs it.
@@ -33,21 +56,118 @@ pub struct GitMatcher {
 struct Watcher {
     /// Index of the resource in the configuration.
     resource: usize,
-    branch: Option<String>,
+    branch: BranchRule,
+    tags: Option<TagRule>,
     filter: PathFilter,
-    tracks_tags: bool,
+    ci_skip: bool,
 }
 
-/// Why a resource is checked.
+/// How much of the why a verdict carries: every commit and file (explain), or only what decides
+/// (the notifier). Both come from the same steps, so they decide alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Decision,
+}
+
+#[derive(Debug)]
+enum BranchRule {
+    Named(String),
+    /// `branch` holds a var: any branch, with this reason.
+    Var(String),
+    /// No `branch`: the repository's default branch.
+    Default,
+}
+
+/// Why a resource is checked: the kind of rule that let it through, and the rule in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchReason {
+    pub reason: MatchKind,
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "reason", content = "detail")]
-pub enum MatchReason {
-    /// The resource has no path filter, or a listed change passes it.
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// A listed commit passes the path filter and is not skipped.
     Changed,
-    /// The delivery may not list every change, so the path filter could not rule the push out.
-    UnknownChanges(&'static str),
-    /// A tag was pushed and the resource tracks tags.
+    /// The delivery may not list every change, so its commits could not rule the push out.
+    UnknownChanges,
+    /// A tag the resource tracks was pushed.
     Tag,
+}
+
+impl MatchKind {
+    /// The name the notifier's answer and log lines use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Changed => "changed",
+            Self::UnknownChanges => "unknown_changes",
+            Self::Tag => "tag",
+        }
+    }
+}
+
+/// How one git resource weighs one push: whether it is checked, and every step of why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitVerdict {
+    /// Set when the resource is checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<MatchKind>,
+    /// The deciding step, in words.
+    pub reason: String,
+    /// The ref rule: the pushed branch or tag against what the resource tracks.
+    #[serde(rename = "ref")]
+    pub ref_rule: String,
+    /// Fields whose `((var))` made them match anything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vars: Vec<String>,
+    /// Why the push could not be ruled out though its commits might have, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conservative: Option<String>,
+    /// Each listed commit: skipped or not, and each file's path verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commits: Vec<CommitVerdict>,
+}
+
+/// One listed commit as a resource sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitVerdict {
+    pub id: String,
+    /// The `[ci skip]` marker that makes the resource's check drop the commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Whether the commit makes a new version: not skipped, and a file (or no file listed) passes.
+    pub counts: bool,
+    pub files: Vec<FileVerdict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileVerdict {
+    pub path: String,
+    #[serde(flatten)]
+    pub verdict: PathVerdict,
+}
+
+impl GitVerdict {
+    fn not(ref_rule: String, reason: impl Into<String>) -> Self {
+        Self {
+            matched: None,
+            reason: reason.into(),
+            ref_rule,
+            vars: Vec::new(),
+            conservative: None,
+            commits: Vec::new(),
+        }
+    }
+
+    /// The reason the notifier reports, when the resource is checked.
+    pub fn match_reason(&self) -> Option<MatchReason> {
+        self.matched.map(|reason| MatchReason {
+            reason,
+            detail: self.reason.clone(),
+        })
+    }
 }
 
 /// The outcome of matching one push.
@@ -55,35 +175,56 @@ pub enum MatchReason {
 pub struct PushMatch {
     /// `(resource index, reason)`, in configuration order.
     pub matches: Vec<(usize, MatchReason)>,
-    /// Why nothing can match, when the push itself rules every resource out.
+    /// The other resources of the pushed repository, each with why it is not checked.
+    pub skipped: Vec<(usize, String)>,
+    /// Why nothing matched, when nothing did.
     pub note: Option<&'static str>,
+}
+
+/// Why a push concerns no resource at all, before any resource is weighed.
+pub fn push_note(push: &PushEvent) -> Option<&'static str> {
+    if push.is_deletion() {
+        Some("a deleted ref has no new version to check")
+    } else if push.pushed_ref() == PushedRef::Other {
+        Some("only branches and tags are tracked")
+    } else {
+        None
+    }
 }
 
 impl GitMatcher {
     /// Indexes the git resources of `config` whose `uri` names a repository.
     pub fn new(config: &ConcourseConfig) -> Self {
         let mut by_repo: HashMap<String, Vec<Watcher>> = HashMap::new();
+        let mut placement = Vec::with_capacity(config.resources.len());
         for (index, resource) in config.resources.iter().enumerate() {
             let Source::Git(source) = &resource.source else {
+                placement.push(Placement::NotGit);
                 continue;
             };
             let Some(key) = repo_url::normalize(&source.uri) else {
-                tracing::warn!(
-                    pipeline = %resource.pipeline,
-                    resource = %resource.name,
-                    uri = %source.uri,
-                    "the uri names no repository; pushes will not match this resource"
-                );
+                let why = match vars::first(&source.uri) {
+                    Some(name) => format!(
+                        "uri contains (({name})), which only the ATC resolves: pushes never match this resource \
+                         (write its value into concourse.json)"
+                    ),
+                    None => format!(
+                        "uri {:?} names no repository: pushes never match this resource",
+                        source.uri
+                    ),
+                };
+                tracing::warn!(pipeline = %resource.pipeline, resource = %resource.name, uri = %source.uri, "{why}");
+                placement.push(Placement::Unmatchable(why));
                 continue;
             };
-            by_repo.entry(key).or_default().push(Watcher {
-                resource: index,
-                branch: source.branch.clone(),
-                filter: PathFilter::new(&source.paths, &source.ignore_paths),
-                tracks_tags: source.tracks_tags,
+            let watchers = by_repo.entry(key.clone()).or_default();
+            placement.push(Placement::Indexed {
+                key,
+                position: watchers.len(),
             });
+            watchers.push(Watcher::new(index, source));
         }
-        Self { by_repo }
+        Self { by_repo, placement }
     }
 
     /// How many resources the index holds.
@@ -95,63 +236,254 @@ impl GitMatcher {
         self.by_repo.is_empty()
     }
 
-    /// The resources `push` concerns.
+    /// The resources `push` concerns, each with why, in configuration order.
     pub fn match_push(&self, push: &PushEvent) -> PushMatch {
-        let nothing = |note| PushMatch {
-            matches: Vec::new(),
-            note: Some(note),
-        };
-        if push.is_deletion() {
-            return nothing("a deleted ref has no new version to check");
+        if let Some(note) = push_note(push) {
+            return PushMatch {
+                matches: Vec::new(),
+                skipped: Vec::new(),
+                note: Some(note),
+            };
         }
-        let pushed = push.pushed_ref();
-        if pushed == PushedRef::Other {
-            return nothing("only branches and tags are tracked");
+        let keys = push.repository_keys();
+        let mut matches: Vec<(usize, MatchReason)> = Vec::new();
+        let mut skipped: Vec<(usize, String)> = Vec::new();
+        for watcher in keys.iter().filter_map(|key| self.by_repo.get(key)).flatten() {
+            let verdict = watcher.weigh(push, Detail::Decision);
+            match verdict.match_reason() {
+                Some(reason) => matches.push((watcher.resource, reason)),
+                None => skipped.push((watcher.resource, verdict.reason)),
+            }
         }
-        let mut keys: Vec<String> = push.repository_urls().filter_map(repo_url::normalize).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut matches: Vec<(usize, MatchReason)> = keys
-            .iter()
-            .filter_map(|key| self.by_repo.get(key))
-            .flatten()
-            .filter_map(|watcher| watcher.reason(push, pushed).map(|r| (watcher.resource, r)))
-            .collect();
         // Each resource sits under one key, so none repeats; when the payload's URLs give several
         // keys (an enterprise host with a separate SSH name), restore configuration order.
         matches.sort_unstable_by_key(|(resource, _)| *resource);
         let note = match (&matches[..], keys.iter().any(|key| self.by_repo.contains_key(key))) {
             (_, false) => Some("no resource watches this repository"),
-            ([], true) => Some("no resource of this repository watches this ref and these paths"),
+            ([], true) => Some("no resource of this repository watches this ref and these changes"),
             _ => None,
         };
-        PushMatch { matches, note }
+        skipped.sort_unstable_by_key(|(resource, _)| *resource);
+        PushMatch { matches, skipped, note }
+    }
+
+    /// How the resource at `index` of the config weighs `push`; `None` when it is no git resource.
+    /// `keys` are the push's [`PushEvent::repository_keys`].
+    pub fn weigh(&self, index: usize, push: &PushEvent, keys: &[String]) -> Option<GitVerdict> {
+        let (key, position) = match self.placement.get(index)? {
+            Placement::NotGit => return None,
+            Placement::Unmatchable(why) => return Some(GitVerdict::not(String::new(), why.clone())),
+            Placement::Indexed { key, position } => (key, *position),
+        };
+        if !keys.contains(key) {
+            return Some(GitVerdict::not(
+                String::new(),
+                format!("watches {key}; the push is to {}", keys.join(", ")),
+            ));
+        }
+        Some(self.by_repo[key][position].weigh(push, Detail::Full))
     }
 }
 
 impl Watcher {
-    fn reason(&self, push: &PushEvent, pushed: PushedRef<'_>) -> Option<MatchReason> {
-        match pushed {
-            PushedRef::Tag(_) => self.tracks_tags.then_some(MatchReason::Tag),
-            PushedRef::Other => None,
-            // A resource that tracks tags finds no version in branch commits.
-            PushedRef::Branch(_) if self.tracks_tags => None,
-            PushedRef::Branch(branch) => {
-                let tracked = self.branch.as_deref().or(push.default_branch());
-                if tracked.is_some_and(|tracked| tracked != branch) {
-                    return None;
+    fn new(resource: usize, source: &GitSource) -> Self {
+        let branch = match source.branch.as_deref().map(|branch| branch.trim_start_matches(' ')) {
+            None => BranchRule::Default,
+            Some(branch) => match vars::resolved_at_check("branch", branch) {
+                Some(why) => BranchRule::Var(why),
+                None => BranchRule::Named(branch.to_owned()),
+            },
+        };
+        Self {
+            resource,
+            branch,
+            tags: TagRule::new(source.tag_filter.as_deref(), source.tag_regex.as_deref()),
+            filter: PathFilter::new(&source.paths, &source.ignore_paths),
+            ci_skip: !source.disable_ci_skip,
+        }
+    }
+
+    fn weigh(&self, push: &PushEvent, detail: Detail) -> GitVerdict {
+        if let Some(note) = push_note(push) {
+            return GitVerdict::not(push.git_ref.clone(), note);
+        }
+        match push.pushed_ref() {
+            PushedRef::Tag(tag) => self.weigh_tag(tag),
+            PushedRef::Branch(branch) => self.weigh_branch(push, branch, detail),
+            PushedRef::Other => GitVerdict::not(push.git_ref.clone(), "only branches and tags are tracked"),
+        }
+    }
+
+    fn weigh_tag(&self, tag: &str) -> GitVerdict {
+        let Some(rule) = &self.tags else {
+            return GitVerdict::not(
+                format!("tag {tag}"),
+                "a tag was pushed; the resource tracks branch commits, not tags",
+            );
+        };
+        let verdict = rule.verdict(tag);
+        let mut result = GitVerdict::not(verdict.why.clone(), verdict.why.clone());
+        if !verdict.matches {
+            return result;
+        }
+        result.vars.extend(verdict.var);
+        result.matched = Some(MatchKind::Tag);
+        // The check also requires the tagged commit to be on `branch` and to pass the path and
+        // `[ci skip]` filters; a tag push does not show enough of its history to rule it out.
+        if matches!(self.branch, BranchRule::Named(_) | BranchRule::Var(_)) || !self.filter.is_open() || self.ci_skip {
+            result.conservative = Some(
+                "a tag push does not show whether the tagged commit is on the branch and passes paths and [ci skip]"
+                    .to_owned(),
+            );
+        }
+        result
+    }
+
+    fn weigh_branch(&self, push: &PushEvent, branch: &str, detail: Detail) -> GitVerdict {
+        if self.tags.is_some() {
+            return GitVerdict::not(
+                format!("branch {branch}"),
+                "a branch was pushed; the resource tracks tags (tag_filter or tag_regex), which a branch push does not make",
+            );
+        }
+        let mut vars = Vec::new();
+        let mut conservative = None;
+        let ref_rule = match &self.branch {
+            BranchRule::Var(why) => {
+                vars.push(why.clone());
+                format!("branch {branch}: {why}")
+            }
+            BranchRule::Named(tracked) if tracked == branch => format!("branch {branch} is the resource's branch"),
+            BranchRule::Named(tracked) => {
+                return GitVerdict::not(
+                    format!("branch {branch}"),
+                    format!("branch {branch} was pushed; the resource tracks {tracked}"),
+                );
+            }
+            BranchRule::Default => match push.default_branch() {
+                Some(default) if default == branch => {
+                    format!("branch {branch} is the default branch, which the resource tracks")
                 }
-                if self.filter.is_open() {
-                    return Some(MatchReason::Changed);
+                Some(default) => {
+                    return GitVerdict::not(
+                        format!("branch {branch}"),
+                        format!("branch {branch} was pushed; the resource tracks the default branch, {default}"),
+                    );
                 }
-                if let Some(why) = push.unknown_changes() {
-                    return Some(MatchReason::UnknownChanges(why));
+                None => {
+                    conservative = Some("the payload names no default branch, so any branch may be it".to_owned());
+                    format!("branch {branch} may be the default branch")
                 }
-                push.changed_files()
-                    .any(|file| self.filter.includes(file))
-                    .then_some(MatchReason::Changed)
+            },
+        };
+        let mut verdict = GitVerdict {
+            matched: None,
+            reason: String::new(),
+            ref_rule,
+            vars,
+            conservative,
+            commits: Vec::new(),
+        };
+        let unknown = push.unknown_changes();
+        let (deciding, skipped) = match detail {
+            Detail::Full => {
+                verdict.commits = push.commits.iter().map(|commit| self.commit_verdict(commit)).collect();
+                let deciding = verdict.commits.iter().find(|commit| commit.counts).cloned();
+                let skipped = verdict.commits.iter().filter(|commit| commit.skipped.is_some()).count();
+                (deciding, skipped)
+            }
+            // The notifier needs only the first commit that counts (and nothing when the commits
+            // cannot decide): no verdict per file of every commit.
+            Detail::Decision if unknown.is_some() => (None, 0),
+            Detail::Decision => {
+                let mut skipped = 0;
+                let mut deciding = None;
+                for commit in &push.commits {
+                    let (is_skipped, counts) = self.commit_counts(commit);
+                    skipped += usize::from(is_skipped);
+                    if counts {
+                        deciding = Some(self.commit_verdict(commit));
+                        break;
+                    }
+                }
+                (deciding, skipped)
+            }
+        };
+        if let Some(why) = unknown {
+            verdict.matched = Some(MatchKind::UnknownChanges);
+            verdict.reason = format!("{why}: the listed commits cannot rule the push out");
+            verdict.conservative = Some(why.to_owned());
+            return verdict;
+        }
+        match deciding {
+            Some(commit) => {
+                verdict.matched = Some(MatchKind::Changed);
+                verdict.reason = match commit.files.iter().find(|file| file.verdict.counts()) {
+                    Some(file) => match &file.verdict {
+                        PathVerdict::Included { pattern } => {
+                            format!("{} changes {} (paths: {pattern})", short(&commit.id), file.path)
+                        }
+                        PathVerdict::Conservative { reason } => {
+                            format!("{} changes {} ({reason})", short(&commit.id), file.path)
+                        }
+                        _ => format!("{} changes {}", short(&commit.id), file.path),
+                    },
+                    None => format!("{} is a new commit", short(&commit.id)),
+                };
+            }
+            None => {
+                verdict.reason = if skipped == push.commits.len() {
+                    "every new commit is marked [ci skip] or [skip ci]".to_owned()
+                } else if skipped > 0 {
+                    format!("{skipped} new commits are marked [ci skip] and no other changes a file the paths take")
+                } else {
+                    "no changed file passes paths and ignore_paths".to_owned()
+                };
             }
         }
+        verdict
+    }
+
+    /// The `[ci skip]` marker of a commit, when the resource skips such commits.
+    fn skip_marker<'a>(&self, commit: &'a crate::push::Commit) -> Option<&'a str> {
+        self.ci_skip.then(|| ci_skip::marker(&commit.message)).flatten()
+    }
+
+    /// Whether the commit is skipped, and whether it counts: not skipped, and it lists no files (a
+    /// merge, say, may still have changed the paths) or a file that passes the path filter.
+    /// [`Watcher::commit_verdict`] says the same with every file's verdict.
+    fn commit_counts(&self, commit: &crate::push::Commit) -> (bool, bool) {
+        let skipped = self.skip_marker(commit).is_some();
+        let mut files = commit.files().peekable();
+        let passes = files.peek().is_none() || files.any(|path| self.filter.includes(path));
+        (skipped, !skipped && passes)
+    }
+
+    fn commit_verdict(&self, commit: &crate::push::Commit) -> CommitVerdict {
+        let skipped = self.skip_marker(commit).map(str::to_owned);
+        let files: Vec<FileVerdict> = commit
+            .files()
+            .map(|path| FileVerdict {
+                path: path.to_owned(),
+                verdict: self.filter.verdict(path),
+            })
+            .collect();
+        let passes = files.is_empty() || files.iter().any(|file| file.verdict.counts());
+        CommitVerdict {
+            id: commit.id.clone(),
+            counts: skipped.is_none() && passes,
+            skipped,
+            files,
+        }
+    }
+}
+
+/// A commit id as people read it.
+fn short(id: &str) -> &str {
+    if id.is_empty() {
+        "a commit"
+    } else {
+        id.get(..7).unwrap_or(id)
     }
 }
 
@@ -249,7 +581,7 @@ mod tests {
         let (config, matcher) = setup();
         let found = matcher.match_push(&push("refs/tags/v1.0", &[], json!({"commits": []})));
         assert_eq!(names(&config, &found), ["tags"]);
-        assert_eq!(found.matches[0].1, MatchReason::Tag);
+        assert_eq!(found.matches[0].1.reason, MatchKind::Tag);
         let deletion = push(
             "refs/heads/main",
             &[],
@@ -276,8 +608,61 @@ mod tests {
         ] {
             let found = matcher.match_push(&push("refs/heads/main", &["docs/a.md"], extra.clone()));
             assert_eq!(names(&config, &found), ["main", "default", "src", "no-docs"], "{extra}");
-            assert!(matches!(found.matches[2].1, MatchReason::UnknownChanges(_)), "{extra}");
+            assert_eq!(found.matches[2].1.reason, MatchKind::UnknownChanges, "{extra}");
         }
+    }
+
+    #[test]
+    fn a_commit_counts_when_it_passes_the_paths_and_is_not_skipped() {
+        let config = config(json!([
+            git(
+                "src",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["src"]})
+            ),
+            git(
+                "src-all",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["src"], "disable_ci_skip": true})
+            ),
+            git("open", json!({"uri": "https://github.com/acme/app", "branch": "main"})),
+            git(
+                "root",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["./"]})
+            ),
+        ]));
+        let matcher = GitMatcher::new(&config);
+        let with_commits = |commits: Value| push("refs/heads/main", &[], json!({"commits": commits}));
+        let cases: [(Value, &[&str]); 6] = [
+            // The skipped commit touches src, the other does not: only the resource that keeps skipped
+            // commits finds a version under src.
+            (
+                json!([{"message": "x [ci skip]", "modified": ["src/a"]}, {"message": "docs", "modified": ["docs/a"]}]),
+                &["src-all", "open", "root"],
+            ),
+            (json!([{"message": "x [skip ci]", "modified": ["src/a"]}]), &["src-all"]),
+            (json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]), &[]),
+            // A merge lists no files, yet may change src.
+            (
+                json!([{"message": "Merge branch 'x'"}]),
+                &["src", "src-all", "open", "root"],
+            ),
+            (json!([{"message": "Root", "modified": ["README"]}]), &["open", "root"]),
+            (
+                json!([{"message": "[CI SKIP] is not the marker", "modified": ["src/a"]}]),
+                &["src", "src-all", "open", "root"],
+            ),
+        ];
+        for (commits, expected) in cases {
+            let found = matcher.match_push(&with_commits(commits.clone()));
+            assert_eq!(names(&config, &found), expected, "{commits}");
+            assert_eq!(found.matches.len() + found.skipped.len(), 4, "{commits}");
+        }
+        let skipped = matcher.match_push(&with_commits(
+            json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]),
+        ));
+        assert_eq!(
+            skipped.skipped[2].1,
+            "every new commit is marked [ci skip] or [skip ci]"
+        );
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct PushEvent {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Commit {
     #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
     pub added: Vec<String>,
     #[serde(default)]
     pub modified: Vec<String>,
@@ -52,6 +56,9 @@ pub struct Repository {
     pub html_url: Option<String>,
     #[serde(default)]
     pub svn_url: Option<String>,
+    /// The web URL in push payloads, the API URL in other events'.
+    #[serde(default)]
+    pub url: Option<String>,
     #[serde(default)]
     pub default_branch: Option<String>,
     /// What older and enterprise payloads call the default branch.
@@ -100,16 +107,13 @@ impl PushEvent {
         }
     }
 
-    /// Every file any listed commit added, modified or removed.
-    pub fn changed_files(&self) -> impl Iterator<Item = &str> {
-        self.commits.iter().flat_map(|commit| {
-            commit
-                .added
-                .iter()
-                .chain(&commit.modified)
-                .chain(&commit.removed)
-                .map(String::as_str)
-        })
+    /// The repository's keys ([`repo_url::normalize`](crate::repo_url::normalize)) from every URL of
+    /// the payload, sorted and without repeats.
+    pub fn repository_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.repository_urls().filter_map(crate::repo_url::normalize).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
     }
 
     /// The repository's URLs as the payload spells them.
@@ -121,15 +125,28 @@ impl PushEvent {
             &repo.git_url,
             &repo.html_url,
             &repo.svn_url,
+            &repo.url,
         ]
         .into_iter()
         .filter_map(|url| url.as_deref())
     }
 
+    /// The default branch, as the payload names it.
     pub fn default_branch(&self) -> Option<&str> {
         self.repository
             .default_branch
             .as_deref()
             .or(self.repository.master_branch.as_deref())
+    }
+}
+
+impl Commit {
+    /// Every file the commit added, modified or removed.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.added
+            .iter()
+            .chain(&self.modified)
+            .chain(&self.removed)
+            .map(String::as_str)
     }
 }

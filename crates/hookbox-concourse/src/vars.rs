@@ -16,6 +16,19 @@ pub fn any(text: &str) -> bool {
     text.find("((").is_some_and(|start| text[start..].contains("))"))
 }
 
+/// The name of the first var in `text`, if it refers to one.
+pub fn first(text: &str) -> Option<&str> {
+    let start = text.find("((")? + 2;
+    let end = start + text[start..].find("))")?;
+    Some(text[start..end].trim())
+}
+
+/// What a matcher says of a field that refers to a var: the ATC resolves it when it runs the check, so
+/// the field matches anything.
+pub fn resolved_at_check(field: &str, text: &str) -> Option<String> {
+    first(text).map(|name| format!("{field} contains (({name})), resolved by the ATC at check time"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +41,16 @@ mod tests {
         for not_whole in ["((a))((b))", "(())", "(( ))", "x((a))", "((a))x", "a", "((a"] {
             assert_eq!(whole(not_whole), None, "{not_whole}");
         }
+    }
+
+    #[test]
+    fn the_first_var_is_named() {
+        assert_eq!(first("v((major)).((minor))"), Some("major"));
+        assert_eq!(first("plain"), None);
+        assert_eq!(
+            resolved_at_check("branch", "((b))").as_deref(),
+            Some("branch contains ((b)), resolved by the ATC at check time")
+        );
     }
 
     #[test]

@@ -143,6 +143,17 @@ impl Notifier {
         }
         let found = self.matcher.match_push(push);
         count_matched(metrics, found.matches.len());
+        for (index, reason) in &found.matches {
+            let resource = &self.concourse.config.resources[*index];
+            tracing::info!(
+                pipeline = %resource.pipeline, resource = %resource.name, reason = reason.reason.as_str(),
+                detail = %reason.detail, "resource matched"
+            );
+        }
+        for (index, why) in &found.skipped {
+            let resource = &self.concourse.config.resources[*index];
+            tracing::debug!(pipeline = %resource.pipeline, resource = %resource.name, reason = %why, "resource not matched");
+        }
         if found.matches.is_empty() {
             let note = found.note.unwrap_or("no resource matches");
             tracing::info!(repository = report.repository, git_ref = %push.git_ref, note, "nothing to check");

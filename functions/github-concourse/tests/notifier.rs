@@ -559,3 +559,86 @@ async fn metrics_count_events_matches_and_checks() {
         latency[1].values
     );
 }
+
+/// What `hookbox concourse explain` says (its model, `hookbox_concourse::explain`) is what the real
+/// function checks: for pushes that exercise every rule (repository spellings, branches, `((vars))`,
+/// tags, `[ci skip]`, path filters, unknown changes), the ATC receives exactly the checks the
+/// explanation calls checked.
+#[tokio::test]
+async fn the_function_checks_exactly_what_explain_says() {
+    let config = json!({
+        "atc_url": "", "team": "main", "auth": "bearer",
+        "resources": [
+            git("api", "src", None, json!({"uri": "ssh://git@ssh.github.com:443/Acme/API.git", "branch": "main", "paths": ["src"]})),
+            git("api", "not-docs", None, json!({"uri": "https://www.github.com/acme/api/", "branch": "main", "ignore_paths": ["docs"]})),
+            git("api", "every-commit", None, json!({"uri": "https://((user)):((token))@github.com/acme/api", "branch": "main", "disable_ci_skip": true})),
+            git("api", "any-branch", None, json!({"uri": "git@github.com:acme/api", "branch": "((branch))"})),
+            git("api", "releases", None, json!({"uri": "https://github.com/acme/api", "tag_regex": "v[0-9]+\\.[0-9]+"})),
+            git("api", "any-tag", None, json!({"uri": "https://github.com/acme/api", "tag_filter": "((tags))"})),
+            git("api", "var-uri", None, json!({"uri": "https://github.com/((org))/api", "branch": "main"})),
+            git("web", "site", None, json!({"uri": "https://github.com/acme/web"})),
+        ]
+    });
+    let stack = start(config.clone(), &[("HOOKBOX_CONCOURSE_TOKEN", "bearer-token")]);
+    stack.atc.add_bearer_token("bearer-token");
+    // The stack fills in the fake ATC's URL; the explanation only needs some URL.
+    let mut explained = config.clone();
+    explained["atc_url"] = json!("https://ci.example.com");
+    let parsed = hookbox_concourse::ConcourseConfig::from_json(&explained.to_string()).unwrap();
+    let matcher = hookbox_concourse::GitMatcher::new(&parsed);
+
+    let commit = |message: &str, files: &[&str]| json!({"id": "3333333333333333333333333333333333333333", "message": message, "modified": files});
+    let with = |mut event: Value, field: &str, value: Value| {
+        event[field] = value;
+        event
+    };
+    let main = push("acme/api", "refs/heads/main", &["src/lib.rs"]);
+    let pushes = [
+        main.clone(),
+        with(
+            main.clone(),
+            "commits",
+            json!([commit("Docs [ci skip]", &["docs/a.md"]), commit("Code", &["src/a.rs"])]),
+        ),
+        with(main.clone(), "commits", json!([commit("Docs only", &["docs/a.md"])])),
+        with(
+            main.clone(),
+            "commits",
+            json!([commit("Tidy [skip ci]", &["src/a.rs"])]),
+        ),
+        with(main.clone(), "forced", json!(true)),
+        push("acme/api", "refs/heads/feature/x", &["src/lib.rs"]),
+        with(push("acme/api", "refs/tags/v1.2", &[]), "commits", json!([])),
+        with(push("acme/api", "refs/tags/nightly", &[]), "commits", json!([])),
+        push("ACME/Web", "refs/heads/main", &["index.html"]),
+        push("acme/elsewhere", "refs/heads/main", &["src/lib.rs"]),
+    ];
+    let mut checked_per_push = Vec::new();
+    for (index, event) in pushes.iter().enumerate() {
+        let explanation =
+            hookbox_concourse::explain::push(&parsed, &matcher, &serde_json::from_value(event.clone()).unwrap());
+        let said: Vec<(&str, &str)> = explanation
+            .resources
+            .iter()
+            .filter(|resource| resource.checked)
+            .map(|resource| (resource.pipeline.as_str(), resource.resource.as_str()))
+            .collect();
+        let (status, body, checked) = stack.push(event).await;
+        assert_eq!(status, 200, "push {index}: {body}");
+        assert_eq!(checked, pairs(&said), "push {index}: {body}\n{explanation:#?}");
+        checked_per_push.push(checked.len());
+    }
+    // The pushes tell the resources apart: a rule that matched everything or nothing would show here.
+    assert_eq!(checked_per_push, [4, 4, 2, 1, 4, 1, 2, 1, 1, 0]);
+    let lines = log_lines(&stack.function.logs());
+    let matched = line_with(&lines, "resource matched");
+    assert_eq!(
+        (&matched["resource"], &matched["reason"], &matched["detail"]),
+        (
+            &json!("src"),
+            &json!("changed"),
+            &json!("2222222 changes src/lib.rs (paths: src)")
+        ),
+        "{matched:?}"
+    );
+}

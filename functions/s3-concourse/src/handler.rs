@@ -11,14 +11,13 @@
 
 use std::collections::BTreeMap;
 
+use hookbox_concourse::s3_event::{Notice, S3Object, read_notices};
 use hookbox_concourse::{S3MatchReason, S3Matcher};
 use hookbox_lambda::Metrics;
 use hookbox_notifier::metrics::{count_events, count_matched};
 use hookbox_notifier::{CheckReport, Concourse};
 use serde::Serialize;
 use serde_json::Value;
-
-use crate::event::{Notice, S3Object, read_notices};
 
 /// The notifier: what the function knows after its cold start.
 pub struct Notifier {
@@ -30,6 +29,8 @@ pub struct Notifier {
 #[derive(Debug, Serialize)]
 pub struct S3Cause {
     pub matched_by: S3MatchReason,
+    /// The rule that let the first object through, in words.
+    pub reason: String,
     pub objects: Vec<String>,
 }
 
@@ -159,10 +160,24 @@ impl Notifier {
         let mut matches: BTreeMap<usize, S3Cause> = BTreeMap::new();
         for object in objects {
             let found = self.matcher.match_object(&object.bucket, &object.key);
-            tracing::info!(bucket = %object.bucket, key = %object.key, resources = found.len(), "object created");
-            for (index, reason) in found {
+            let matched = found.iter().filter(|(_, verdict)| verdict.matched_by.is_some()).count();
+            tracing::info!(bucket = %object.bucket, key = %object.key, resources = matched, "object created");
+            for (index, verdict) in found {
+                let resource = &self.concourse.config.resources[index];
+                let Some(matched_by) = verdict.matched_by else {
+                    tracing::debug!(
+                        pipeline = %resource.pipeline, resource = %resource.name, key = %object.key,
+                        reason = %verdict.reason, "resource not matched"
+                    );
+                    continue;
+                };
+                tracing::info!(
+                    pipeline = %resource.pipeline, resource = %resource.name, key = %object.key,
+                    reason = %verdict.reason, "resource matched"
+                );
                 let cause = matches.entry(index).or_insert_with(|| S3Cause {
-                    matched_by: reason,
+                    matched_by,
+                    reason: verdict.reason,
                     objects: Vec::new(),
                 });
                 let name = format!("{}/{}", object.bucket, object.key);

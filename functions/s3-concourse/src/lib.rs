@@ -4,7 +4,6 @@
 //!
 //! `main.rs` only starts the runtime; everything here is testable without AWS.
 
-pub mod event;
 pub mod handler;
 pub mod startup;
 

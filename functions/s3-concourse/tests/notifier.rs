@@ -521,3 +521,64 @@ async fn metrics_count_records_matches_and_checks() {
         latency[1].values
     );
 }
+
+/// What `hookbox concourse explain` says (its model, `hookbox_concourse::explain`) is what the real
+/// function checks: for objects that exercise every rule (`regexp`, `versioned_file`, semver `key`,
+/// `((vars))` in them and in `bucket`, other buckets), the ATC receives exactly the checks the
+/// explanation calls checked, and the function logs each one's reason.
+#[tokio::test]
+async fn the_function_checks_exactly_what_explain_says() {
+    let config = json!({
+        "atc_url": "", "team": "main", "auth": "bearer",
+        "resources": [
+            s3("api", "tarball", json!({"bucket": "acme-builds", "regexp": "api/api-(.*)\\.tgz"})),
+            s3("api", "latest", json!({"bucket": "acme-builds", "versioned_file": "api/latest.tgz"})),
+            s3("api", "any-build", json!({"bucket": "acme-builds", "regexp": "((prefix))/(.*)"})),
+            s3("api", "any-file", json!({"bucket": "acme-other", "versioned_file": "((file))"})),
+            s3("api", "var-bucket", json!({"bucket": "((bucket))", "regexp": ".*"})),
+            {"pipeline": "api", "resource": "version", "type": "semver", "source": {"bucket": "acme-versions", "key": "api"}},
+            {"pipeline": "api", "resource": "any-version", "type": "semver", "source": {"bucket": "acme-versions", "key": "((key))"}},
+        ]
+    });
+    let stack = start(config.clone(), &[]);
+    // The stack fills in the fake ATC's URL; the explanation only needs some URL.
+    let mut explained = config.clone();
+    explained["atc_url"] = json!("https://ci.example.com");
+    let parsed = hookbox_concourse::ConcourseConfig::from_json(&explained.to_string()).unwrap();
+    let matcher = hookbox_concourse::S3Matcher::new(&parsed).unwrap();
+
+    let events = [
+        s3_event("ObjectCreated:Put", "acme-builds", "api/api-1.2.tgz"),
+        s3_event("ObjectCreated:Put", "acme-builds", "api/latest.tgz"),
+        s3_event("ObjectCreated:Put", "acme-builds", "unrelated.txt"),
+        s3_event("ObjectCreated:Put", "acme-other", "x"),
+        s3_event("ObjectCreated:Put", "acme-versions", "api"),
+        s3_event("ObjectCreated:Put", "acme-versions", "web"),
+        s3_event("ObjectRemoved:Delete", "acme-builds", "api/api-1.2.tgz"),
+        s3_event("ObjectCreated:Put", "elsewhere", "api/api-1.2.tgz"),
+    ];
+    let mut checked_per_event = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        let notices = hookbox_concourse::s3_event::read_notices(event);
+        let explanation = hookbox_concourse::explain::s3(&parsed, &matcher, &notices);
+        let said: Vec<(&str, &str)> = explanation
+            .resources
+            .iter()
+            .filter(|resource| resource.checked)
+            .map(|resource| (resource.pipeline.as_str(), resource.resource.as_str()))
+            .collect();
+        let (answer, checked) = invoke(&stack, event).await;
+        assert!(answer.is_ok(), "event {index}: {answer:?}");
+        assert_eq!(checked, pairs(&said), "event {index}: {answer:?}\n{explanation:#?}");
+        checked_per_event.push(checked.len());
+    }
+    // The objects tell the resources apart: a rule that matched everything or nothing would show here.
+    assert_eq!(checked_per_event, [2, 2, 1, 1, 2, 1, 0, 0]);
+    let lines = log_lines(&stack.function.logs());
+    let matched = line_with(&lines, "resource matched");
+    assert_eq!(
+        (&matched["resource"], &matched["reason"]),
+        (&json!("tarball"), &json!("the key matches regexp api/api-(.*)\\.tgz")),
+        "{matched:?}"
+    );
+}

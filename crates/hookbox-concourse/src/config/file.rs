@@ -193,6 +193,7 @@ mod tests {
         let mut tagged = entry("a", "tags", None);
         tagged.webhook_token = None;
         tagged.source.tag_regex = Some("v.*".into());
+        tagged.source.disable_ci_skip = true;
         let s3 = ResourceEntry {
             type_name: "s3-iam".into(),
             source: SourceFields {
@@ -206,6 +207,11 @@ mod tests {
         written.auth = AuthMode::Password;
         written.type_aliases = BTreeMap::from([("s3-iam".to_owned(), Kind::S3)]);
         let text = written.render();
+        assert_eq!(
+            text.matches("disable_ci_skip").count(),
+            1,
+            "written only when true: {text}"
+        );
         let read = ConfigFile::parse(&text).unwrap();
         assert_eq!(read.render(), text);
         written.resources.sort_by_key(ResourceEntry::key);

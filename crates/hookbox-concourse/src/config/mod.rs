@@ -88,8 +88,19 @@ pub struct GitSource {
     pub branch: Option<String>,
     pub paths: Vec<String>,
     pub ignore_paths: Vec<String>,
+    /// `git tag --list` glob of the tags the resource tracks.
+    pub tag_filter: Option<String>,
+    /// Extended regular expression (`grep -Ex`) of the tags the resource tracks.
+    pub tag_regex: Option<String>,
+    /// Whether `[ci skip]` / `[skip ci]` commits count as new versions too.
+    pub disable_ci_skip: bool,
+}
+
+impl GitSource {
     /// Whether the resource tracks tags (`tag_filter` or `tag_regex`) rather than branch commits.
-    pub tracks_tags: bool,
+    pub fn tracks_tags(&self) -> bool {
+        self.tag_filter.is_some() || self.tag_regex.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,10 +202,12 @@ fn validate_resource(
             }
             Source::Git(GitSource {
                 uri,
-                branch: source.branch.filter(|branch| !branch.is_empty()),
+                branch: source.branch.filter(|branch| !branch.trim().is_empty()),
                 paths: source.paths,
                 ignore_paths: source.ignore_paths,
-                tracks_tags: source.tag_filter.is_some() || source.tag_regex.is_some(),
+                tag_filter: source.tag_filter.filter(|filter| !filter.trim().is_empty()),
+                tag_regex: source.tag_regex.filter(|regex| !regex.trim().is_empty()),
+                disable_ci_skip: source.disable_ci_skip,
             })
         }
         Some(Kind::S3) => {
@@ -207,7 +220,8 @@ fn validate_resource(
                     "an s3 resource needs regexp or versioned_file",
                 ));
             }
-            if let Some(pattern) = &source.regexp {
+            // A `((var))` is the ATC's to resolve at check time: the matcher lets it match any key.
+            if let Some(pattern) = source.regexp.as_ref().filter(|pattern| !vars::any(pattern)) {
                 crate::s3::anchored(pattern)
                     .map_err(|error| ConfigError::at(at("source.regexp"), error.to_string()))?;
             }
@@ -300,8 +314,8 @@ mod tests {
             panic!("{repo:?}")
         };
         assert_eq!(source.branch.as_deref(), Some("main"));
-        assert!(!source.tracks_tags);
-        assert!(matches!(&config.resources[1].source, Source::Git(g) if g.tracks_tags));
+        assert!(!source.tracks_tags());
+        assert!(matches!(&config.resources[1].source, Source::Git(g) if g.tracks_tags()));
         assert!(matches!(&config.resources[2].source, Source::S3(s) if s.bucket == "b"));
         assert!(matches!(&config.resources[3].source, Source::Semver(s) if s.driver.as_deref() == Some("git")));
         assert_eq!(config.resources[4].source, Source::Other);
@@ -359,6 +373,26 @@ mod tests {
             let error = parse(file.clone()).unwrap_err();
             assert_eq!(error.path, path, "{file}: {error}");
         }
+    }
+
+    #[test]
+    fn vars_in_matched_fields_are_accepted_for_the_atc_to_resolve() {
+        let config = parse(json!({"atc_url": "https://ci", "team": "main", "auth": "bearer", "resources": [
+            {"pipeline": "p", "resource": "g", "type": "git", "source": {"uri": "https://github.com/((org))/r",
+             "branch": "((branch))", "tag_regex": "((tags))", "disable_ci_skip": true}},
+            {"pipeline": "p", "resource": "s", "type": "s3", "source": {"bucket": "((bucket))", "regexp": "((dir))/app-(.*"}},
+            {"pipeline": "p", "resource": "f", "type": "s3", "source": {"bucket": "b", "versioned_file": "((file))"}},
+            {"pipeline": "p", "resource": "v", "type": "semver", "source": {"bucket": "b", "key": "((key))"}}
+        ]}))
+        .unwrap();
+        let Source::Git(git) = &config.resources[0].source else {
+            panic!("{config:?}")
+        };
+        assert_eq!(
+            (git.branch.as_deref(), git.tag_regex.as_deref(), git.disable_ci_skip),
+            (Some("((branch))"), Some("((tags))"), true)
+        );
+        assert!(git.tracks_tags());
     }
 
     #[test]
@@ -460,7 +494,9 @@ mod tests {
                 branch: Some("main".into()),
                 paths: vec!["src".into()],
                 ignore_paths: Vec::new(),
-                tracks_tags: true,
+                tag_filter: Some("v*".into()),
+                tag_regex: None,
+                disable_ci_skip: false,
             })
         );
         assert_eq!(

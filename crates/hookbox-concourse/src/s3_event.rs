@@ -1,4 +1,5 @@
-//! What an invocation carries: S3 event notifications, directly or wrapped in the usual fan-outs.
+//! What an s3-concourse invocation carries (and `hookbox concourse explain` reads the same way): S3 event
+//! notifications, directly or wrapped in the usual fan-outs.
 //!
 //! One payload may be
 //! - an S3 event (`{"Records": [{"eventSource": "aws:s3", ...}]}`), as S3 invokes the function;
@@ -16,7 +17,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use hookbox_concourse::s3::decode_key;
+use crate::s3::decode_key;
 
 /// One thing the payload says.
 #[derive(Debug, Clone, PartialEq, Eq)]
