@@ -44,8 +44,9 @@ fn the_old_config_becomes_a_config_the_functions_accept() {
     // The S3 filters match at least what the old tool matched.
     let s3 = S3Matcher::new(&config).unwrap();
     let matched = |bucket: &str, key: &str| -> Vec<String> {
-        s3.match_object(bucket, key)
+        s3.weigh_object(bucket, key)
             .into_iter()
+            .filter(|(_, verdict)| verdict.matched_by.is_some())
             .map(|(index, _)| config.resources[index].name.clone())
             .collect()
     };

@@ -13,7 +13,7 @@
 //!   says so.
 //!
 //! Resources are indexed by bucket, so an object weighs only the resources of its own bucket.
-//! [`S3Matcher::weigh`] is the one rule, used by [`S3Matcher::match_object`] for the notifier and by
+//! [`S3Matcher::weigh`] is the one rule, used by [`S3Matcher::weigh_object`] for the notifier and by
 //! [`crate::explain`], so the two never disagree.
 
 use std::collections::HashMap;
@@ -215,7 +215,7 @@ impl S3Matcher {
 
     /// Every resource that watches `bucket`, in configuration order, with its verdict on `key`
     /// (decoded, see [`decode_key`]): those whose `matched_by` is set are to be checked.
-    pub fn match_object(&self, bucket: &str, key: &str) -> Vec<(usize, S3Verdict)> {
+    pub fn weigh_object(&self, bucket: &str, key: &str) -> Vec<(usize, S3Verdict)> {
         let Some(watchers) = self.by_bucket.get(bucket) else {
             return Vec::new();
         };
@@ -324,7 +324,7 @@ mod tests {
             {"pipeline": "p", "resource": "var-bucket", "type": "s3", "source": {"bucket": "((bucket))", "regexp": "x"}},
             {"pipeline": "p", "resource": "timer", "type": "time"}
         ]));
-        let found = matcher.match_object("b", "whatever/key");
+        let found = matcher.weigh_object("b", "whatever/key");
         assert_eq!(
             names(&config, &found),
             ["any-regexp:Regexp", "any-file:VersionedFile", "any-key:SemverKey"]
@@ -333,7 +333,7 @@ mod tests {
             found[0].1.var.as_deref(),
             Some("regexp contains ((prefix)), resolved by the ATC at check time")
         );
-        assert!(matcher.match_object("((bucket))", "x").is_empty());
+        assert!(matcher.weigh_object("((bucket))", "x").is_empty());
         assert_eq!(found.len(), 3, "the var bucket is not indexed");
         let var_bucket = matcher.weigh(3, "b", "x").unwrap();
         assert!(var_bucket.matched_by.is_none() && var_bucket.reason.contains("bucket contains ((bucket))"));
@@ -387,7 +387,7 @@ mod tests {
         ];
         for (bucket, key, expected) in cases {
             assert_eq!(
-                names(&config, &matcher.match_object(bucket, key)),
+                names(&config, &matcher.weigh_object(bucket, key)),
                 expected,
                 "{bucket}/{key}"
             );
@@ -409,7 +409,7 @@ mod tests {
             ("b/y/z", false),
             ("c/a/x-1", false),
         ] {
-            let found = matcher.match_object("b", key);
+            let found = matcher.weigh_object("b", key);
             assert_eq!(found[0].1.matched_by.is_some(), matches, "{key}");
         }
         assert_eq!(config.resources.len(), 1);

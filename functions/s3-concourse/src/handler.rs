@@ -159,7 +159,7 @@ impl Notifier {
     fn match_objects(&self, objects: &[S3Object]) -> Vec<(usize, S3Cause)> {
         let mut matches: BTreeMap<usize, S3Cause> = BTreeMap::new();
         for object in objects {
-            let found = self.matcher.match_object(&object.bucket, &object.key);
+            let found = self.matcher.weigh_object(&object.bucket, &object.key);
             let matched = found.iter().filter(|(_, verdict)| verdict.matched_by.is_some()).count();
             tracing::info!(bucket = %object.bucket, key = %object.key, resources = matched, "object created");
             for (index, verdict) in found {
