@@ -382,6 +382,7 @@ mod tests {
             headers: vec![("x-token".into(), "a".into()), ("accept".into(), "*/*".into())].into(),
             source_ip: None,
             body: Vec::new(),
+            authorizer: None,
         };
         let mut query = request.clone();
         redact(&mut query, &Redaction::Query("token".into()));
