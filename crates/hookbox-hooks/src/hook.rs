@@ -48,7 +48,11 @@ pub fn check_name(field: &'static str, name: &str) -> Result<(), HookError> {
         && name
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-    if valid { Ok(()) } else { Err(HookError::BadName { field }) }
+    if valid {
+        Ok(())
+    } else {
+        Err(HookError::BadName { field })
+    }
 }
 
 impl Hook {
@@ -96,7 +100,10 @@ impl Hook {
 
 /// The key (`pk`, `sk`) of the hook item of (tenant, datasource, event).
 pub fn hook_key(tenant_id: &str, datasource: &str, event: &str) -> (String, String) {
-    (tenant_partition(tenant_id), format!("{HOOK_SORT_PREFIX}{datasource}#{event}"))
+    (
+        tenant_partition(tenant_id),
+        format!("{HOOK_SORT_PREFIX}{datasource}#{event}"),
+    )
 }
 
 /// The partition of a tenant's hook items.
@@ -126,7 +133,16 @@ mod tests {
     use super::*;
 
     fn hook() -> Hook {
-        Hook::new("team-a", "github", "push", None, "2026-12-01T00:00:00Z".into(), "api", "tok").unwrap()
+        Hook::new(
+            "team-a",
+            "github",
+            "push",
+            None,
+            "2026-12-01T00:00:00Z".into(),
+            "api",
+            "tok",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -135,7 +151,10 @@ mod tests {
         assert_eq!(hook.token_hash, hash_token("tok"));
         assert_eq!(hook.api_token_hash, hash_token("api"));
         assert_eq!(hook.hook_key(), ("tenant#team-a".into(), "hook#github#push".into()));
-        assert_eq!(hook.token_key(), (format!("token#{}", hash_token("tok")), "token".into()));
+        assert_eq!(
+            hook.token_key(),
+            (format!("token#{}", hash_token("tok")), "token".into())
+        );
     }
 
     #[test]

@@ -30,7 +30,9 @@ impl StoreError {
         R: std::fmt::Debug,
     {
         tracing::error!(error = %DisplayErrorContext(error), "hooks table call failed");
-        if error.code() == Some("TransactionCanceledException") || error.code() == Some("ConditionalCheckFailedException") {
+        if error.code() == Some("TransactionCanceledException")
+            || error.code() == Some("ConditionalCheckFailedException")
+        {
             return Self::Conflict;
         }
         Self::Failed(error.code().unwrap_or("unreachable or timed out").to_owned())
@@ -199,7 +201,10 @@ fn to_item(hook: &Hook) -> HashMap<String, AttributeValue> {
         ("event".to_owned(), AttributeValue::S(hook.event.clone())),
         ("createdAt".to_owned(), AttributeValue::S(hook.created_at.clone())),
         ("tokenHash".to_owned(), AttributeValue::S(hook.token_hash.clone())),
-        ("apiTokenHash".to_owned(), AttributeValue::S(hook.api_token_hash.clone())),
+        (
+            "apiTokenHash".to_owned(),
+            AttributeValue::S(hook.api_token_hash.clone()),
+        ),
     ]);
     if let Some(path) = &hook.ts_field {
         item.insert("tsField".to_owned(), AttributeValue::S(path.clone()));
@@ -231,7 +236,16 @@ mod tests {
 
     #[test]
     fn items_round_trip_and_keep_no_secret() {
-        let hook = Hook::new("t", "github", "push", Some("a.b".into()), "now".into(), "api-secret", "tok-secret").unwrap();
+        let hook = Hook::new(
+            "t",
+            "github",
+            "push",
+            Some("a.b".into()),
+            "now".into(),
+            "api-secret",
+            "tok-secret",
+        )
+        .unwrap();
         let item = to_item(&hook);
         assert_eq!(from_item(&item).unwrap(), hook);
         assert!(!format!("{item:?}").contains("secret"));

@@ -164,7 +164,11 @@ impl Mailbox {
         if request.body.len() > self.settings.max_body_bytes {
             count_request(metrics, Some(&route.name), Outcome::TooLarge);
             let limit = self.settings.max_body_bytes;
-            return Err(Reply::error(413, format!("this endpoint accepts at most {limit} bytes"), id));
+            return Err(Reply::error(
+                413,
+                format!("this endpoint accepts at most {limit} bytes"),
+                id,
+            ));
         }
         match hooks.admit(request).await {
             Ok((hook, accepted)) => {

@@ -123,7 +123,11 @@ impl Hooks {
         }
         let content_type = request.headers.get("content-type").unwrap_or("");
         if !MediaType::parse(content_type).is_some_and(|media| media.is_json()) {
-            let shown = if content_type.is_empty() { "no content type" } else { content_type };
+            let shown = if content_type.is_empty() {
+                "no content type"
+            } else {
+                content_type
+            };
             return Err(Refusal::NotJson(shown.to_owned()));
         }
         let hook = self.lookup(&hash_token(token)).await?.ok_or(Refusal::UnknownHook)?;

@@ -55,7 +55,11 @@ enum ApiError {
     #[error("no such hook")]
     NotFound,
     #[error("{method} is not allowed on {path}")]
-    MethodNotAllowed { method: String, path: String, allow: &'static [&'static str] },
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allow: &'static [&'static str],
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -125,7 +129,10 @@ impl HttpHandler for HooksApi {
         let outcome = match operation(&request.method, &request.path) {
             Ok(Operation::Save) => self.save(&tenant, &request).await,
             Ok(Operation::List) => self.list(&tenant, &request.query).await,
-            Ok(Operation::Show(key)) => self.find(&tenant, key).await.map(|hook| Reply::json(200, &HookView::stored(&hook))),
+            Ok(Operation::Show(key)) => self
+                .find(&tenant, key)
+                .await
+                .map(|hook| Reply::json(200, &HookView::stored(&hook))),
             Ok(Operation::Probe(key)) => self.find(&tenant, key).await.map(|_| Reply::empty(200)),
             Ok(Operation::Delete(key)) => self.delete(&tenant, key).await,
             Err(error) => Err(error),
@@ -157,7 +164,10 @@ fn operation<'a>(method: &str, path: &'a str) -> Result<Operation<'a>, ApiError>
             _ => Err(not_allowed(&["GET", "POST"])),
         },
         key => {
-            let key = key.strip_prefix('/').filter(|key| !key.contains('/')).ok_or(ApiError::NotFound)?;
+            let key = key
+                .strip_prefix('/')
+                .filter(|key| !key.contains('/'))
+                .ok_or(ApiError::NotFound)?;
             match method {
                 "GET" => Ok(Operation::Show(key)),
                 "HEAD" => Ok(Operation::Probe(key)),
@@ -197,9 +207,7 @@ impl HooksApi {
             return Ok(Reply::json(200, &HookView::stored(&hook)));
         }
         let secrets = HookSecrets::generate()?;
-        let created_at = OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default();
+        let created_at = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
         let hook = Hook::new(
             tenant,
             &body.datasource,
@@ -211,12 +219,20 @@ impl HooksApi {
         )?;
         self.store.create(&hook).await?;
         tracing::info!(%tenant, datasource = %hook.datasource, event = %hook.event, id = %hook.token_hash, "hook created");
-        Ok(Reply::json(200, &HookView::created(&hook, &secrets, &self.base_url(request))))
+        Ok(Reply::json(
+            200,
+            &HookView::created(&hook, &secrets, &self.base_url(request)),
+        ))
     }
 
     /// One page of the tenant's hooks.
     async fn list(&self, tenant: &str, query: &[(String, String)]) -> Result<Reply, ApiError> {
-        let value = |name: &str| query.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+        let value = |name: &str| {
+            query
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
         let limit = match value("limit") {
             None => DEFAULT_PAGE,
             Some(text) => text
@@ -277,8 +293,14 @@ mod tests {
         assert_eq!(operation("GET", "/wh/config/abc").unwrap(), Operation::Show("abc"));
         assert_eq!(operation("HEAD", "/wh/config/abc").unwrap(), Operation::Probe("abc"));
         assert_eq!(operation("DELETE", "/wh/config/abc").unwrap(), Operation::Delete("abc"));
-        assert!(matches!(operation("PUT", "/wh/config"), Err(ApiError::MethodNotAllowed { .. })));
-        assert!(matches!(operation("POST", "/wh/config/abc"), Err(ApiError::MethodNotAllowed { .. })));
+        assert!(matches!(
+            operation("PUT", "/wh/config"),
+            Err(ApiError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            operation("POST", "/wh/config/abc"),
+            Err(ApiError::MethodNotAllowed { .. })
+        ));
         assert!(matches!(operation("GET", "/wh/config/a/b"), Err(ApiError::NotFound)));
         assert!(matches!(operation("GET", "/other"), Err(ApiError::NotFound)));
     }
@@ -287,7 +309,10 @@ mod tests {
     fn ts_field_tells_absent_from_null_and_refuses_unknown_fields() {
         let parse = |text: &str| serde_json::from_str::<SaveRequest>(text).map(|body| body.ts_field);
         assert_eq!(parse(r#"{"datasource":"a","event":"b"}"#).unwrap(), None);
-        assert_eq!(parse(r#"{"datasource":"a","event":"b","tsField":null}"#).unwrap(), Some(None));
+        assert_eq!(
+            parse(r#"{"datasource":"a","event":"b","tsField":null}"#).unwrap(),
+            Some(None)
+        );
         assert_eq!(
             parse(r#"{"datasource":"a","event":"b","tsField":"x"}"#).unwrap(),
             Some(Some("x".into()))

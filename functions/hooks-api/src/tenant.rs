@@ -68,12 +68,21 @@ mod tests {
     #[test]
     fn role_sessions_are_their_role_and_users_themselves() {
         let session = iam("arn:aws:sts::123456789012:assumed-role/TeamA/alice@example.com");
-        assert_eq!(tenant_id(Some(&session), "sub").unwrap(), "arn:aws:iam::123456789012:role/TeamA");
+        assert_eq!(
+            tenant_id(Some(&session), "sub").unwrap(),
+            "arn:aws:iam::123456789012:role/TeamA"
+        );
         let other_session = iam("arn:aws:sts::123456789012:assumed-role/TeamA/ci");
         assert_eq!(tenant_id(Some(&other_session), "sub"), tenant_id(Some(&session), "sub"));
         let china = iam("arn:aws-cn:sts::123456789012:assumed-role/R/s");
-        assert_eq!(tenant_id(Some(&china), "sub").unwrap(), "arn:aws-cn:iam::123456789012:role/R");
-        for arn in ["arn:aws:iam::123456789012:user/ops/bob", "arn:aws:iam::123456789012:root"] {
+        assert_eq!(
+            tenant_id(Some(&china), "sub").unwrap(),
+            "arn:aws-cn:iam::123456789012:role/R"
+        );
+        for arn in [
+            "arn:aws:iam::123456789012:user/ops/bob",
+            "arn:aws:iam::123456789012:root",
+        ] {
             assert_eq!(tenant_id(Some(&iam(arn)), "sub").unwrap(), arn);
         }
     }
@@ -84,16 +93,16 @@ mod tests {
         assert_eq!(tenant_id(Some(&jwt), "sub").unwrap(), "user-1");
         assert_eq!(tenant_id(Some(&jwt), "team").unwrap(), "payments");
         assert_eq!(tenant_id(Some(&jwt), "n").unwrap(), "7");
-        assert_eq!(
-            tenant_id(Some(&jwt), "org"),
-            Err(TenantError::NoClaim("org".into()))
-        );
+        assert_eq!(tenant_id(Some(&jwt), "org"), Err(TenantError::NoClaim("org".into())));
     }
 
     #[test]
     fn no_authorizer_no_tenant() {
         assert_eq!(tenant_id(None, "sub"), Err(TenantError::NoAuthorizer));
-        assert_eq!(tenant_id(Some(&json!({"lambda": {}})), "sub"), Err(TenantError::NoAuthorizer));
+        assert_eq!(
+            tenant_id(Some(&json!({"lambda": {}})), "sub"),
+            Err(TenantError::NoAuthorizer)
+        );
         assert_eq!(tenant_id(Some(&json!({"iam": {}})), "sub"), Err(TenantError::NoUserArn));
     }
 }
