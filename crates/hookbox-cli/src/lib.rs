@@ -6,4 +6,5 @@ pub mod concourse_config;
 pub mod dlq;
 pub mod docs;
 pub mod duration;
+pub mod hooks;
 pub mod relay;

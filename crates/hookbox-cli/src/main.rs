@@ -10,6 +10,7 @@ use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 use hookbox_cli::concourse_config::{ConcourseConfigArgs, Outcome};
 use hookbox_cli::dlq::DlqArgs;
 use hookbox_cli::docs::{CompletionsArgs, ManArgs};
+use hookbox_cli::hooks::HooksArgs;
 use hookbox_cli::relay::RelayArgs;
 use tokio::sync::watch;
 
@@ -45,6 +46,9 @@ enum Command {
     /// matching needs and its webhook_token. Or, with --check, compare the file with the ATC.
     /// Exit status: 0 written or up to date, 1 --check found differences, 2 an error.
     ConcourseConfig(ConcourseConfigArgs),
+    /// Create, list, show and delete webhook tokens (hooks) through the stack's management API, signed
+    /// with the standard AWS credential chain (or a JWT with --bearer). Each caller sees only its own.
+    Hooks(HooksArgs),
     /// Print the shell completion script on stdout, e.g. `hookbox completions bash >
     /// /usr/share/bash-completion/completions/hookbox`.
     Completions(CompletionsArgs),
@@ -80,6 +84,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Dlq(args) => {
+            let aws = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(aws_https_client())
+                .load()
+                .await;
+            args.run(&aws).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hooks(args) => {
             let aws = aws_config::defaults(BehaviorVersion::latest())
                 .http_client(aws_https_client())
                 .load()
