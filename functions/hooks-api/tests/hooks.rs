@@ -6,9 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use hookbox_core::Envelope;
-use hookbox_testkit::aws::{LocalAws, REGION, local_aws_env};
+use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::workspace_binary;
@@ -25,7 +24,6 @@ const CACHE_SECONDS: u64 = 1;
 struct Stack {
     _moto: Moto,
     aws: LocalAws,
-    dynamodb: aws_sdk_dynamodb::Client,
     emulator: Emulator,
     api: Function,
     enqueue: Function,
@@ -38,16 +36,7 @@ impl Stack {
         let moto = Moto::start();
         let aws = LocalAws::new(&moto.endpoint()).await;
         let mailbox_url = aws.create_queue("mailbox", 262_144).await;
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(moto.endpoint())
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .load()
-            .await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-        create_table(&dynamodb).await;
+        aws.create_hooks_table(TABLE).await;
 
         let mut env = local_aws_env(&moto.endpoint());
         env.push(("HOOKBOX_HOOKS_TABLE".into(), TABLE.into()));
@@ -59,7 +48,6 @@ impl Stack {
         Self {
             _moto: moto,
             aws,
-            dynamodb,
             emulator,
             api,
             enqueue,
@@ -111,34 +99,6 @@ impl Stack {
     async fn stored(&self, expected: usize) -> Vec<aws_sdk_sqs::types::Message> {
         self.aws.drain(&self.mailbox_url, expected, WAIT).await
     }
-}
-
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client) {
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    dynamodb
-        .create_table()
-        .table_name(TABLE)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("pk"))
-        .attribute_definitions(attribute("sk"))
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .send()
-        .await
-        .expect("moto creates the table");
 }
 
 /// An HTTP API (payload 2.0) event, with the authorizer's context when the route has one.
@@ -376,7 +336,7 @@ async fn deliveries_and_requests_that_are_wrong_are_refused_and_the_table_holds_
     );
 
     // Every attribute of every item: no token in clear, only hashes.
-    let items = stack.dynamodb.scan().table_name(TABLE).send().await.unwrap();
+    let items = stack.aws.dynamodb.scan().table_name(TABLE).send().await.unwrap();
     assert_eq!(items.count(), 2, "the hook item and the token item");
     for item in items.items() {
         for (name, value) in item {
@@ -388,4 +348,41 @@ async fn deliveries_and_requests_that_are_wrong_are_refused_and_the_table_holds_
         }
         assert_eq!(item["tokenHash"].as_s().unwrap().len(), 64);
     }
+}
+
+/// The sample events of `events/` for hooks, as `sam local invoke` runs them: the create answers 200 for
+/// the role in its authorizer context, the delivery to tokens no hook has answers 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_events_create_a_hook_and_refuse_an_unknown_one() {
+    let stack = Stack::start().await;
+    let sample = |file: &str| -> Value {
+        let path = hookbox_testkit::workspace_root().join("events").join(file);
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let (status, created) = stack
+        .invoke("hooks-api", &stack.api, &sample("hooks-api-create-httpapi.json"))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["tenantId"], "arn:aws:iam::123456789012:role/TeamA");
+    assert!(
+        created["hookUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://abc123defg.execute-api.eu-west-1.amazonaws.com/wh/")
+    );
+    let (status, answer) = stack
+        .invoke(
+            "enqueue",
+            &stack.enqueue,
+            &sample("hooks-delivery-unknown-httpapi.json"),
+        )
+        .await;
+    assert_eq!(status, 404, "{answer}");
+    assert!(
+        stack
+            .aws
+            .drain(&stack.mailbox_url, 1, Duration::from_secs(1))
+            .await
+            .is_empty()
+    );
 }
