@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::metrics::REQUESTS;
 use crate::tenant::tenant_id;
 use crate::view::HookView;
 
@@ -117,17 +118,45 @@ struct ListPage {
 impl HttpHandler for HooksApi {
     const NAME: &'static str = "hooks-api";
 
-    async fn handle(&self, request: IncomingRequest, invocation_id: &str, _metrics: &Metrics) -> Reply {
+    async fn handle(&self, request: IncomingRequest, invocation_id: &str, metrics: &Metrics) -> Reply {
         let id = request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
+        let operation = operation(&request.method, &request.path);
+        let name = operation.as_ref().map_or("none", Operation::name);
+        let reply = self.answer(operation, &request, &id).await;
+        metrics.put(
+            &REQUESTS,
+            1.0,
+            &[("Operation", name), ("Status", &reply.status.to_string())],
+        );
+        reply
+    }
+}
+
+impl Operation<'_> {
+    /// The `Operation` dimension.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Save => "save",
+            Self::List => "list",
+            Self::Show(_) => "show",
+            Self::Probe(_) => "probe",
+            Self::Delete(_) => "delete",
+        }
+    }
+}
+
+impl HooksApi {
+    /// The answer to one request: its tenant, then its operation.
+    async fn answer(&self, operation: Result<Operation<'_>, ApiError>, request: &IncomingRequest, id: &str) -> Reply {
         let tenant = match tenant_id(request.authorizer.as_ref(), &self.settings.tenant_claim) {
             Ok(tenant) => tenant,
             Err(error) => {
                 tracing::warn!(%error, "no tenant");
-                return Reply::error(401, error.to_string(), &id);
+                return Reply::error(401, error.to_string(), id);
             }
         };
-        let outcome = match operation(&request.method, &request.path) {
-            Ok(Operation::Save) => self.save(&tenant, &request).await,
+        let outcome = match operation {
+            Ok(Operation::Save) => self.save(&tenant, request).await,
             Ok(Operation::List) => self.list(&tenant, &request.query).await,
             Ok(Operation::Show(key)) => self
                 .find(&tenant, key)
@@ -143,7 +172,7 @@ impl HttpHandler for HooksApi {
             Err(ApiError::NotFound) if request.method == "HEAD" => Reply::empty(404),
             Err(error) => {
                 tracing::warn!(%tenant, method = %request.method, %error, "refused");
-                error.into_reply(&id)
+                error.into_reply(id)
             }
         }
     }

@@ -7,6 +7,7 @@
 //! `main.rs` only starts the runtime; everything here is testable without AWS.
 
 pub mod api;
+pub mod metrics;
 pub mod startup;
 pub mod tenant;
 pub mod view;

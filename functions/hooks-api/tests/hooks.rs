@@ -9,6 +9,7 @@ use std::time::Duration;
 use hookbox_core::Envelope;
 use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
+use hookbox_testkit::logs::{MetricValue, metric};
 use hookbox_testkit::moto::Moto;
 use hookbox_testkit::workspace_binary;
 use serde_json::{Value, json};
@@ -244,6 +245,21 @@ async fn a_hook_is_created_delivered_to_updated_listed_and_revoked() {
     assert_eq!(status, 404, "{answer}");
     let (_, page) = stack.api(TEAM_A, "GET", "/wh/config", None).await;
     assert_eq!(page["hooks"].as_array().unwrap().len(), 1, "{page}");
+
+    // Every request counted by operation and answer.
+    let requests = metric(&stack.api.logs(), "Requests");
+    let count = |operation: &str, status: &str| -> f64 {
+        requests
+            .iter()
+            .filter(|value| value.member("Operation") == Some(operation) && value.member("Status") == Some(status))
+            .map(MetricValue::sum)
+            .sum()
+    };
+    assert_eq!(count("save", "200"), 4.0, "{requests:?}");
+    assert_eq!(
+        (count("delete", "204"), count("probe", "404"), count("probe", "200")),
+        (1.0, 1.0, 1.0)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
