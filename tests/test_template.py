@@ -18,7 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
 # Resources whose deletion loses webhooks or their history.
-STATEFUL = {"AWS::SQS::Queue", "AWS::S3::Bucket", "AWS::Logs::LogGroup"}
+STATEFUL = {"AWS::SQS::Queue", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table"}
 
 
 class _NoManagedPolicies:
@@ -289,6 +289,79 @@ class Template(unittest.TestCase):
             for widget in body["widgets"]:
                 self.assertEqual(widget["type"], "metric")
                 self.assertTrue(widget["properties"]["metrics"], widget)
+
+    def test_hooks_are_a_choice_with_iam_or_jwt(self):
+        defaults = self.deployed()
+        self.assertFalse({r for r in defaults if r.startswith("Hooks")}, defaults)
+        iam = self.deployed({"EnableHooks": "true"})
+        self.assertEqual(self.functions(iam), {"EnqueueFunction", "HooksApiFunction"})
+        self.assertTrue({"HooksTable", "HooksApiLogGroup", "HooksTeamPolicy"} <= iam, iam)
+        self.assertNotIn("HooksJwtApi", iam)
+        jwt_parameters = {"EnableHooks": "true", "HooksJwtIssuer": "https://issuer.example.com", "HooksJwtAudience": "c"}
+        jwt = self.deployed(jwt_parameters)
+        self.assertEqual(self.functions(jwt), {"EnqueueFunction", "HooksApiJwtFunction"})
+        self.assertTrue({"HooksTable", "HooksJwtApi"} <= jwt, jwt)
+        self.assertNotIn("HooksTeamPolicy", jwt)
+        self.assertEqual(self.rule_failures(jwt_parameters), [])
+        failures = self.rule_failures({"HooksJwtIssuer": "https://issuer.example.com"})
+        self.assertEqual(len(failures), 1, failures)
+        self.assertIn("HooksJwtAudience", failures[0])
+
+    def test_the_hooks_table_is_on_demand_recoverable_and_protected(self):
+        table = self.resources["HooksTable"]
+        properties = table["Properties"]
+        self.assertEqual(properties["BillingMode"], "PAY_PER_REQUEST")
+        self.assertIs(properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], True)
+        self.assertEqual(properties["DeletionProtectionEnabled"], {"Ref": "HooksTableDeletionProtection"})
+        self.assertEqual(self.defaults["HooksTableDeletionProtection"], "true")
+        keys = {k["AttributeName"]: k["KeyType"] for k in properties["KeySchema"]}
+        self.assertEqual(keys, {"pk": "HASH", "sk": "RANGE"})
+
+    def test_the_management_api_is_signed_and_deliveries_are_open(self):
+        def operations(api):
+            """path → (method key, its security) of an API's body, conditions unwrapped."""
+            found = {}
+            for path, item in self.resources[api]["Properties"]["Body"]["paths"].items():
+                while "Fn::If" in item:
+                    item = item["Fn::If"][1]
+                for method, operation in item.items():
+                    while "Fn::If" in operation:
+                        operation = operation["Fn::If"][1]
+                    found[path] = (method, operation.get("security"))
+            return found
+        main = operations("HttpApi")
+        for path in ("/wh/config", "/wh/config/{token}"):
+            self.assertEqual(main[path], ("x-amazon-apigateway-any-method", [{"AWS_IAM": []}]), path)
+        self.assertEqual(main["/wh/{apiToken}/{token}"], ("post", None))
+        self.assertEqual(main["/{proxy+}"][1], None, "the mailbox stays open")
+        jwt = operations("HooksJwtApi")
+        for path in ("/wh/config", "/wh/config/{token}"):
+            self.assertEqual(jwt[path][1], [{"HooksJwt": []}], path)
+
+    def test_hooks_permissions_are_least_privilege(self):
+        def statements(role):
+            found = []
+            for policy in self.resources[role]["Properties"]["Policies"]:
+                while "Fn::If" in policy:
+                    policy = policy["Fn::If"][1]
+                found += policy["PolicyDocument"]["Statement"]
+            return found
+        table = {"Fn::GetAtt": ["HooksTable", "Arn"]}
+        enqueue = [s for s in statements("EnqueueFunctionRole") if "dynamodb" in json.dumps(s)]
+        self.assertEqual([(s["Action"], s["Resource"]) for s in enqueue], [("dynamodb:GetItem", table)])
+        crud = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}
+        for role in ("HooksApiFunctionRole", "HooksApiJwtFunctionRole"):
+            granted = [s for s in statements(role) if "dynamodb" in json.dumps(s)]
+            self.assertEqual([(set(s["Action"]), s["Resource"]) for s in granted], [(crud, table)], role)
+        variables = self.resources["EnqueueFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(variables["HOOKBOX_HOOKS_TABLE"], {"Fn::If": ["WithHooks", {"Ref": "HooksTable"}, ""]})
+        self.assertEqual(variables["HOOKBOX_HOOKS_CACHE_SECONDS"], {"Ref": "HooksCacheSeconds"})
+        team = self.resources["HooksTeamPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        self.assertEqual([s["Action"] for s in team], ["execute-api:Invoke"])
+        resources = [r["Fn::Sub"] for r in team[0]["Resource"]]
+        self.assertTrue(all(r.endswith(("/wh/config", "/wh/config/*")) for r in resources), resources)
+        self.assertIn("HooksApiUrl", self.cfn["Outputs"])
+        self.assertIn("HooksTeamPolicyArn", self.cfn["Outputs"])
 
     def test_cfn_lint_is_clean_with_its_informational_checks(self):
         lint = pathlib.Path(sys.executable).parent / "cfn-lint"

@@ -7,4 +7,5 @@ pub mod concourse_explain;
 pub mod dlq;
 pub mod docs;
 pub mod duration;
+pub mod hooks;
 pub mod relay;

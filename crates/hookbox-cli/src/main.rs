@@ -11,6 +11,7 @@ use hookbox_cli::concourse_config::{ConcourseConfigArgs, Outcome};
 use hookbox_cli::concourse_explain::ConcourseArgs;
 use hookbox_cli::dlq::DlqArgs;
 use hookbox_cli::docs::{CompletionsArgs, ManArgs};
+use hookbox_cli::hooks::HooksArgs;
 use hookbox_cli::relay::RelayArgs;
 use tokio::sync::watch;
 
@@ -51,6 +52,9 @@ enum Command {
     /// Look at a concourse.json from the notifiers' side: `explain` says why an event did or did not
     /// make them check each resource.
     Concourse(ConcourseArgs),
+    /// Create, list, show and delete webhook tokens (hooks) through the stack's management API, signed
+    /// with the standard AWS credential chain (or a JWT with --bearer). Each caller sees only its own.
+    Hooks(HooksArgs),
     /// Print the shell completion script on stdout, e.g. `hookbox completions bash >
     /// /usr/share/bash-completion/completions/hookbox`.
     Completions(CompletionsArgs),
@@ -86,6 +90,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Dlq(args) => {
+            let aws = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(aws_https_client())
+                .load()
+                .await;
+            args.run(&aws).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hooks(args) => {
             let aws = aws_config::defaults(BehaviorVersion::latest())
                 .http_client(aws_https_client())
                 .load()

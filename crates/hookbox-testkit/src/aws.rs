@@ -1,4 +1,4 @@
-//! SDK clients pointed at a local moto server, and the few queue and bucket operations tests need.
+//! SDK clients pointed at a local moto server, and the few queue, bucket and table operations tests need.
 
 use std::time::Duration;
 
@@ -23,9 +23,10 @@ pub fn local_aws_env(endpoint: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-/// SQS, S3 and Secrets Manager clients for a moto endpoint.
+/// SQS, S3, Secrets Manager and DynamoDB clients for a moto endpoint.
 pub struct LocalAws {
     pub sqs: aws_sdk_sqs::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
 }
@@ -45,6 +46,7 @@ impl LocalAws {
             .build();
         Self {
             sqs: aws_sdk_sqs::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
         }
@@ -61,6 +63,38 @@ impl LocalAws {
             .await
             .expect("moto creates secrets");
         output.arn.expect("a created secret has an ARN")
+    }
+
+    /// Creates a hooks table as the template's `HooksTable`: string keys `pk` and `sk`, on demand.
+    pub async fn create_hooks_table(&self, name: &str) {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("name and type are set")
+        };
+        let key = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .expect("name and type are set")
+        };
+        self.dynamodb
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute("pk"))
+            .attribute_definitions(attribute("sk"))
+            .key_schema(key("pk", KeyType::Hash))
+            .key_schema(key("sk", KeyType::Range))
+            .send()
+            .await
+            .expect("moto creates tables");
     }
 
     /// Creates a queue with the given `MaximumMessageSize` and returns its URL.

@@ -43,6 +43,8 @@ enum Expect {
     Stored,
     /// The mailbox refuses it with this status and stores nothing.
     Refused(u16),
+    /// The function answers with this status and the mailbox stores nothing (the hooks API).
+    Answered(u16),
     /// A notifier answers (200 for an HTTP notifier, success for the S3 one) after checking exactly
     /// these resources of the `api` / `docs` pipelines.
     Checks(&'static [(&'static str, &'static str)]),
@@ -55,6 +57,7 @@ fn expectations() -> BTreeMap<&'static str, (&'static str, Expect)> {
     const ENQUEUE: &str = "EnqueueFunction";
     const GITHUB: &str = "GitHubConcourseFunction";
     const S3: &str = "S3ConcourseFunction";
+    const HOOKS_API: &str = "HooksApiFunction";
     BTreeMap::from([
         ("enqueue-alb-multi-value.json", (ENQUEUE, Stored)),
         ("enqueue-alb.json", (ENQUEUE, Stored)),
@@ -66,6 +69,8 @@ fn expectations() -> BTreeMap<&'static str, (&'static str, Expect)> {
         ("enqueue-github-push-httpapi.json", (ENQUEUE, Stored)),
         ("enqueue-github-push-restapi.json", (ENQUEUE, Stored)),
         ("enqueue-malformed.json", (ENQUEUE, Refused(400))),
+        ("hooks-api-create-httpapi.json", (HOOKS_API, Answered(200))),
+        ("hooks-delivery-unknown-httpapi.json", (ENQUEUE, Refused(404))),
         ("github-push.json", (GITHUB, Checks(&[("api", "api-source")]))),
         ("github-push-form.json", (GITHUB, Checks(&[("api", "api-source")]))),
         ("github-tag-push.json", (GITHUB, Checks(&[("api", "release-tags")]))),
@@ -104,6 +109,8 @@ impl Local {
         let aws = LocalAws::new(&moto.endpoint()).await;
         let mailbox_url = aws.create_queue("mailbox", 262_144).await;
         aws.create_bucket(BUCKET).await;
+        // The name events/local-env.json gives HOOKBOX_HOOKS_TABLE.
+        aws.create_hooks_table("hookbox-hooks").await;
         let atc = FakeAtc::start_on(bridge);
         atc.add_webhook_token("api", "api-source", WEBHOOK_TOKEN);
         atc.add_bearer_token(BEARER_TOKEN);
@@ -285,7 +292,7 @@ async fn every_sample_event_through_sam_local_invoke() {
                 assert_eq!(stored[0]["method"], method_of(&event), "{file}: {}", stored[0]);
                 assert!(local.stored(0).await.is_empty(), "{file}: stored more than once");
             }
-            Expect::Refused(status) => {
+            Expect::Refused(status) | Expect::Answered(status) => {
                 assert_eq!(answer["statusCode"], *status, "{file}: {answer}");
                 assert!(local.stored(0).await.is_empty(), "{file}: stored a refused event");
             }

@@ -30,6 +30,8 @@ pub enum ConfigError {
     MissingSecrets(Vec<String>),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Hooks(#[from] crate::hooks::HooksConfigError),
 }
 
 /// The routes in force: the file named by `HOOKBOX_ROUTES_FILE` when set (a runtime override that

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::config::Settings;
+use crate::hooks::{Hooks, Refusal};
 use crate::message::{Attributes, body_key, delivery_id};
 use crate::metrics::{BODY_BYTES, CLAIM_CHECKS, Outcome, REFUSED, S3_TIME, SQS_TIME, count_request, elapsed_ms};
 use crate::storage::{DependencyError, Outgoing, Storage};
@@ -23,6 +24,8 @@ pub struct Mailbox {
     pub routes: Routes,
     pub settings: Settings,
     pub storage: Storage,
+    /// Hook deliveries (`/wh/{apiToken}/{token}`), when the hooks table is configured.
+    pub hooks: Option<Hooks>,
 }
 
 /// The 202 answer.
@@ -63,7 +66,11 @@ impl HttpHandler for Mailbox {
     /// request id) names the envelope when the gateway gave no request id of its own.
     async fn handle(&self, request: IncomingRequest, invocation_id: &str, metrics: &Metrics) -> Reply {
         let id = request.request_id.clone().unwrap_or_else(|| invocation_id.to_owned());
-        let (route, accepted) = match self.admit(&request, &id, metrics) {
+        let admitted = match &self.hooks {
+            Some(hooks) if Hooks::claims(&request.path) => self.admit_hook(hooks, &request, &id, metrics).await,
+            _ => self.admit(&request, &id, metrics),
+        };
+        let (route, accepted) = match admitted {
             Ok(admitted) => admitted,
             Err(reply) => return reply,
         };
@@ -140,6 +147,49 @@ impl Mailbox {
                 count_request(metrics, Some(&route.name), outcome);
                 metrics.put(&REFUSED, 1.0, &[("Route", &route.name), ("Rule", &rejection.rule)]);
                 Err(Reply::error(rejection.status, rejection.to_string(), id).with_rule(&rejection.rule))
+            }
+        }
+    }
+
+    /// A hook delivery's checks (see `hooks.rs`), counted like a route's under the route `hooks`.
+    async fn admit_hook<'r>(
+        &'r self,
+        hooks: &'r Hooks,
+        request: &IncomingRequest,
+        id: &str,
+        metrics: &Metrics,
+    ) -> Result<(&'r Route, Accepted), Reply> {
+        let route = &hooks.route;
+        metrics.put(&BODY_BYTES, request.body.len() as f64, &[("Route", &route.name)]);
+        if request.body.len() > self.settings.max_body_bytes {
+            count_request(metrics, Some(&route.name), Outcome::TooLarge);
+            let limit = self.settings.max_body_bytes;
+            return Err(Reply::error(
+                413,
+                format!("this endpoint accepts at most {limit} bytes"),
+                id,
+            ));
+        }
+        match hooks.admit(request).await {
+            Ok((hook, accepted)) => {
+                tracing::info!(tenant = %hook.tenant_id, datasource = %hook.datasource, event = %hook.event, "hook delivery");
+                Ok((route, accepted))
+            }
+            Err(refusal) => {
+                tracing::warn!(route = %route.name, reason = %refusal, "hook delivery refused");
+                let outcome = match refusal {
+                    Refusal::UnknownHook => Outcome::NoRoute,
+                    Refusal::MethodNotAllowed => Outcome::MethodNotAllowed,
+                    Refusal::NotJson(_) => Outcome::UnsupportedType,
+                    Refusal::BadJson(_) => Outcome::Refused,
+                    Refusal::Unavailable(_) => Outcome::HooksFailed,
+                };
+                count_request(metrics, Some(&route.name), outcome);
+                let reply = Reply::error(refusal.status(), refusal.to_string(), id);
+                Err(match refusal {
+                    Refusal::MethodNotAllowed => reply.with_allow(&["POST"]),
+                    _ => reply,
+                })
             }
         }
     }
@@ -382,6 +432,7 @@ mod tests {
             headers: vec![("x-token".into(), "a".into()), ("accept".into(), "*/*".into())].into(),
             source_ip: None,
             body: Vec::new(),
+            authorizer: None,
         };
         let mut query = request.clone();
         redact(&mut query, &Redaction::Query("token".into()));

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod handler;
+pub mod hooks;
 pub mod message;
 pub mod metrics;
 pub mod startup;

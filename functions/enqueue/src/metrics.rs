@@ -67,6 +67,8 @@ pub enum Outcome {
     SqsFailed,
     /// 502/503: the claim-check bucket did not take the body.
     S3Failed,
+    /// 503: the hooks table could not be read, so a hook delivery is neither accepted nor refused.
+    HooksFailed,
 }
 
 impl Outcome {
@@ -80,6 +82,7 @@ impl Outcome {
             Self::TooLarge => "too_large",
             Self::SqsFailed => "sqs_failed",
             Self::S3Failed => "s3_failed",
+            Self::HooksFailed => "hooks_failed",
         }
     }
 }

@@ -6,6 +6,7 @@ use hookbox_lambda::{Env, TimeoutConfig};
 
 use crate::config::{ConfigError, Settings, load_routes};
 use crate::handler::Mailbox;
+use crate::hooks::Hooks;
 use crate::storage::Storage;
 
 /// SQS and S3 answer in milliseconds; a stuck connection must not eat the caller's whole timeout (GitHub
@@ -23,9 +24,11 @@ impl Mailbox {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = Env::load().await?;
         let routes = load_routes(env.var("HOOKBOX_ROUTES_FILE").as_deref())?;
-        let settings = Settings::read(&routes, &env)?;
+        let mut settings = Settings::read(&routes, &env)?;
         // From the variables Lambda sets, not aws-config's provider chain: nothing to read at cold start.
         let aws = hookbox_lambda::sdk_config_from_env(timeouts()).await;
+        // Its DynamoDB client is built by the first hook delivery, not here.
+        let hooks = Hooks::read(&env, &aws, &mut settings.queue_urls)?;
         // Local S3 stand-ins such as moto serve buckets by path, not by virtual host.
         let path_style = env.flag("HOOKBOX_S3_FORCE_PATH_STYLE")?;
         let s3_config = aws_sdk_s3::config::Builder::from(&aws)
@@ -38,6 +41,7 @@ impl Mailbox {
             },
             routes,
             settings,
+            hooks,
         })
     }
 }

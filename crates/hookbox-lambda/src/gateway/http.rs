@@ -33,6 +33,10 @@ pub struct HttpContext {
     #[serde(default)]
     pub stage: Option<String>,
     pub http: HttpDescription,
+    /// What the route's authorizer established (`iam` for AWS_IAM, `jwt` with its claims), as the
+    /// gateway sent it; absent on routes without one and on Function URLs with auth NONE.
+    #[serde(default)]
+    pub authorizer: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

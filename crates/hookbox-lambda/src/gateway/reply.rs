@@ -11,6 +11,7 @@ use super::Gateway;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub status: u16,
+    /// The JSON body; `null` sends none (a 204, the answer to a HEAD).
     pub body: serde_json::Value,
     /// The `Allow` header of a 405.
     pub allow: Option<String>,
@@ -22,6 +23,15 @@ impl Reply {
         Self {
             status,
             body: serde_json::json!({ "error": message.into(), "request_id": request_id }),
+            allow: None,
+        }
+    }
+
+    /// An answer without a body: 204 No Content, or a HEAD's status.
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            body: serde_json::Value::Null,
             allow: None,
         }
     }
@@ -49,7 +59,9 @@ impl Reply {
 
     pub fn into_gateway_response(self, gateway: Gateway) -> GatewayResponse {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if !self.body.is_null() {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
         if let Some(allow) = self
             .allow
             .as_deref()
@@ -57,7 +69,11 @@ impl Reply {
         {
             headers.insert(header::ALLOW, allow);
         }
-        let body = self.body.to_string();
+        let body = if self.body.is_null() {
+            String::new()
+        } else {
+            self.body.to_string()
+        };
         match gateway {
             Gateway::Rest => {
                 let mut response = ApiGatewayProxyResponse::default();

@@ -22,6 +22,9 @@ pub struct IncomingRequest {
     pub headers: Headers,
     pub source_ip: Option<String>,
     pub body: Vec<u8>,
+    /// The caller as the route's authorizer established it (payload 2.0's `requestContext.authorizer`):
+    /// the gateway checked it, so a handler may trust it. Never stored in an envelope.
+    pub authorizer: Option<serde_json::Value>,
 }
 
 impl IncomingRequest {
@@ -71,6 +74,7 @@ impl IncomingRequest {
             headers,
             source_ip: event.request_context.identity.source_ip,
             body: decode_body(event.body.as_deref(), event.is_base64_encoded)?,
+            authorizer: None,
         })
     }
 
@@ -101,6 +105,7 @@ impl IncomingRequest {
             headers,
             source_ip: context.http.source_ip,
             body: decode_body(event.body.as_deref(), event.is_base64_encoded)?,
+            authorizer: context.authorizer,
         })
     }
 
@@ -139,6 +144,7 @@ impl IncomingRequest {
             headers,
             source_ip,
             body: decode_body(event.body.as_deref(), event.is_base64_encoded)?,
+            authorizer: None,
         })
     }
 }

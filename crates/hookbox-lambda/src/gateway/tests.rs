@@ -481,3 +481,21 @@ fn alb_replies_have_a_status_description_and_the_events_kind_of_headers() {
     );
     assert!(multi.get("headers").is_none(), "{multi}");
 }
+
+#[test]
+fn http_api_events_carry_their_authorizer_and_other_shapes_none() {
+    let mut event = http_event("", None, false);
+    assert_eq!(parse(event.clone()).authorizer, None);
+    let iam = json!({"iam": {"accountId": "123456789012", "userArn": "arn:aws:iam::123456789012:user/alice"}});
+    event["requestContext"]["authorizer"] = iam.clone();
+    assert_eq!(parse(event).authorizer, Some(iam));
+    assert_eq!(parse(rest_event()).authorizer, None);
+}
+
+#[test]
+fn empty_replies_have_no_body_and_no_content_type() {
+    let json = serde_json::to_value(Reply::empty(204).into_gateway_response(Gateway::Http)).unwrap();
+    assert_eq!(json["statusCode"], 204);
+    assert_eq!(json["body"], "");
+    assert!(json["headers"].get("content-type").is_none(), "{json}");
+}
