@@ -154,7 +154,8 @@ impl Item {
             if self.entry_is_prefix(entry, rest, is_dir) {
                 return Interest::Entry;
             }
-            if self.has_wildcard() && (wildmatch::wildmatch(rest, entry, self.flags()) || is_dir) {
+            let fixed = self.nowildcard_len.saturating_sub(base_len);
+            if self.has_wildcard() && (self.fnmatch(rest, entry, fixed) || is_dir) {
                 return Interest::Entry;
             }
             return Interest::No;
@@ -167,11 +168,24 @@ impl Item {
             return Interest::No;
         }
         let full = [base, entry].concat();
-        if wildmatch::wildmatch(pattern, &full, self.flags()) || is_dir {
+        if self.fnmatch(pattern, &full, fixed) || is_dir {
             Interest::Entry
         } else {
             Interest::No
         }
+    }
+
+    /// `git_fnmatch`: the first `fixed` bytes compared literally, the rest with wildmatch. The
+    /// rest starts a new pattern, so a `**` right after the literal part counts as leading:
+    /// `:(glob)dir**` matches `dir/a/b` although wildmatch alone would keep `**` out of `/`.
+    fn fnmatch(&self, pattern: &[u8], text: &[u8], fixed: usize) -> bool {
+        if fixed > 0 {
+            if text.len() < fixed || !self.same(&pattern[..fixed], &text[..fixed]) {
+                return false;
+            }
+            return wildmatch::wildmatch(&pattern[fixed..], &text[fixed..], self.flags());
+        }
+        wildmatch::wildmatch(pattern, text, self.flags())
     }
 
     /// `match_entry`: the remaining pattern names this entry, or a path inside this directory.

@@ -393,6 +393,9 @@ mod tests {
         assert!(!m("':(glob)*.md'", "docs/a.md"));
         assert!(m("':(glob)**/*.md'", "docs/a/b.md"));
         assert!(m("':(glob)docs/**'", "docs/a/b.md"));
+        // git compares the part before the first wildcard on its own, and `**` then leads.
+        assert!(m("':(glob)docs**'", "docs/a/b.md"));
+        assert!(!m("':(glob)do*s**'", "docs/a/b.md"));
     }
 
     #[test]
