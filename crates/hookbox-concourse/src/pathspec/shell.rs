@@ -272,7 +272,16 @@ const MAX_EXPANSION: usize = 4096;
 /// Bash brace expansion of one raw word: `a{b,c}d` → `abd acd`, `{1..3}`, `{a..c}`; a brace
 /// without a matching `}`, a top-level `,` or a sequence stays literal.
 fn expand_braces(raw: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    if empty_pair_closed_later(raw) {
+        return Err(format!(
+            "bash's brace expansion of `{}` depends on how it pairs braces",
+            String::from_utf8_lossy(raw)
+        ));
+    }
     let mut open = 0;
+    // Whether a `{` before was kept literally: bash then sometimes pairs it with a later `}`
+    // (`x{}{a,b}..a}` gives `x}a..a x}b..a`), which this module does not reproduce.
+    let mut kept = false;
     while open < raw.len() {
         let c = raw[open];
         if c == b'$' && raw.get(open + 1) == Some(&b'{') {
@@ -288,26 +297,40 @@ fn expand_braces(raw: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             continue;
         }
         let Some((close, commas)) = group(raw, open) else {
+            kept = true;
             open += 1;
             continue;
         };
         let amble = &raw[open + 1..close];
-        let alternatives: Vec<Vec<u8>> = if commas.is_empty() {
+        let sequence_items = if commas.is_empty() {
             match sequence(amble)? {
-                Some(items) => items,
+                Some(items) => Some(items),
                 None => {
+                    kept = true;
                     open += 1;
                     continue;
                 }
             }
         } else {
-            let mut parts = Vec::new();
-            let mut start = open + 1;
-            for &comma in commas.iter().chain([close].iter()) {
-                parts.extend(expand_braces(&raw[start..comma])?);
-                start = comma + 1;
+            None
+        };
+        if kept {
+            return Err(format!(
+                "bash's brace expansion of `{}` depends on how it pairs braces",
+                String::from_utf8_lossy(raw)
+            ));
+        }
+        let alternatives = match sequence_items {
+            Some(items) => items,
+            None => {
+                let mut parts = Vec::new();
+                let mut start = open + 1;
+                for &comma in commas.iter().chain([close].iter()) {
+                    parts.extend(expand_braces(&raw[start..comma])?);
+                    start = comma + 1;
+                }
+                parts
             }
-            parts
         };
         let rest = expand_braces(&raw[close + 1..])?;
         if alternatives.len().saturating_mul(rest.len()) > MAX_EXPANSION {
@@ -322,6 +345,22 @@ fn expand_braces(raw: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         return Ok(out);
     }
     Ok(vec![raw.to_vec()])
+}
+
+/// Whether an unquoted `{}` is followed by another unquoted `}`: bash may then pair the `{` with
+/// the later `}` (`{}..a,}` gives `}..a` and an empty word).
+fn empty_pair_closed_later(raw: &[u8]) -> bool {
+    let mut unquoted = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if matches!(raw[i], b'{' | b'}') {
+            unquoted.push((i, raw[i]));
+        }
+        i = skip_quoted(raw, i);
+    }
+    unquoted.windows(2).enumerate().any(|(k, pair)| {
+        pair[0].1 == b'{' && pair[1] == (pair[0].0 + 1, b'}') && unquoted[k + 2..].iter().any(|&(_, b)| b == b'}')
+    })
 }
 
 /// The `}` matching the `{` at `open`, and the unquoted commas at its top level.
@@ -416,5 +455,145 @@ fn sequence(amble: &[u8]) -> Result<Option<Vec<Vec<u8>>>, String> {
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+'));
             if looks_numeric { unsupported() } else { Ok(None) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(paths: &[&str], ignore: &[&str]) -> Parsed {
+        let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        parse(&owned(paths), &owned(ignore))
+    }
+
+    fn texts(parsed: &Parsed) -> Vec<String> {
+        match parsed {
+            Parsed::Words(words) => words.iter().map(Word::to_string).collect(),
+            other => panic!("not words: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_check_line_is_split_quoted_and_expanded() {
+        assert_eq!(words(&["."], &[]), Parsed::Open);
+        assert_eq!(words(&[".", ""], &[]), Parsed::Open);
+        assert_eq!(texts(&words(&["."], &["x"])), [".", ":!x"]);
+        assert_eq!(
+            texts(&words(&["a b", "'c d'"], &["e f"])),
+            ["a", "b", "c d", ":!e", "f"]
+        );
+        assert_eq!(texts(&words(&["{a,b}{1..2}"], &[])), ["a1", "a2", "b1", "b2"]);
+        assert_eq!(texts(&words(&["x{a,}", "{,}"], &[])), ["xa", "x"]);
+        assert_eq!(texts(&words(&["a", "#b", "c"], &["d"])), ["a"]);
+        assert_eq!(texts(&words(&["a\\"], &[])), ["a "]);
+        assert_eq!(texts(&words(&["\"a\\\"b\\c\""], &[])), ["a\"b\\c"]);
+    }
+
+    /// A tiny xorshift generator for the cases below.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// The words bash itself makes of the check's line, for generated entries full of braces,
+    /// quotes, backslashes and blanks.
+    #[test]
+    fn the_words_are_the_words_bash_makes() {
+        const PIECES: &[&str] = &[
+            "a", "b", "é", "{", "}", ",", "..", "1", "3", "c", "'", "\"", "\\", " ", "#", "*", "{a,b}", "{1..3}",
+            "{x..z}", ":!", "/", "{}", "\t",
+        ];
+        let mut rng = Rng(0x0bad_cafe);
+        let dir = std::env::temp_dir().join(format!("hookbox-shell-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Entries this test once found bash to read differently, then generated ones.
+        const REGRESSIONS: &[[&str; 3]] = &[
+            ["*..*:!", "{1..3}#c{a,b}\\3", "{}{x..z}..a}"],
+            ["é", "..", "{}..a,}"],
+            ["x{}{a,b}..a}", "x{q}{a,b}..a}", "{x{a,b}}"],
+            ["{a{b,c}", "{a,b{}", "x{}{a,b}}"],
+        ];
+        let mut cases = Vec::new();
+        for index in 0..600 {
+            let mut entry = || {
+                (0..1 + rng.below(6))
+                    .map(|_| PIECES[rng.below(PIECES.len())])
+                    .collect::<String>()
+            };
+            let [paths, ignore] = match REGRESSIONS.get(index) {
+                Some([a, b, c]) => [vec![a.to_string(), b.to_string()], vec![c.to_string()]],
+                None => [vec![entry(), entry()], vec![entry()]],
+            };
+            let case = dir.join(index.to_string());
+            std::fs::create_dir_all(&case).unwrap();
+            std::fs::write(case.join("paths"), format!("{}\n{}\n", paths[0], paths[1])).unwrap();
+            std::fs::write(case.join("ignore_paths"), format!(":!{}\n", ignore[0])).unwrap();
+            cases.push((case, paths, ignore));
+        }
+        let script = r#"
+for case in "$@"; do
+  paths="$(< "$case/paths")"
+  ignore_paths="$(< "$case/ignore_paths")"
+  paths_search=`echo "-- $paths $ignore_paths" | tr "\n\r" " "`
+  { set -f; eval "printf '%s\0' SENTINEL $paths_search"; set +f; } 2>/dev/null
+  printf '\001\0'
+done
+"#;
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .arg("words")
+            .args(cases.iter().map(|(case, _, _)| case))
+            .output()
+            .expect("bash runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut printed: Vec<Vec<String>> = vec![Vec::new()];
+        for word in output.stdout.split(|&b| b == 0) {
+            if word == b"\x01" {
+                printed.push(Vec::new());
+            } else if !word.is_empty() || printed.last().is_some_and(|w| !w.is_empty()) {
+                printed
+                    .last_mut()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(word).into_owned());
+            }
+        }
+        let (mut compared, mut errors, mut mismatches) = (0, 0, Vec::new());
+        for ((_, paths, ignore), bash) in cases.iter().zip(&printed) {
+            match parse(paths, ignore) {
+                Parsed::Words(words) => {
+                    compared += 1;
+                    let mut ours = vec!["SENTINEL".to_owned(), "--".to_owned()];
+                    ours.extend(words.iter().map(Word::to_string));
+                    if &ours != bash {
+                        mismatches.push(format!("{paths:?} {ignore:?}: bash {bash:?}, ours {ours:?}"));
+                    }
+                }
+                Parsed::SyntaxError(_) => {
+                    errors += 1;
+                    if !bash.is_empty() {
+                        mismatches.push(format!("{paths:?} {ignore:?}: bash ran {bash:?}, ours a syntax error"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            mismatches.is_empty(),
+            "{} differ:\n{}",
+            mismatches.len(),
+            mismatches.join("\n")
+        );
+        assert!(
+            compared > 200 && errors > 50,
+            "{compared} compared, {errors} syntax errors"
+        );
     }
 }
