@@ -21,7 +21,7 @@ pub(super) struct Item {
 pub(super) type Refusal = String;
 
 /// How interesting a tree entry is (`enum interesting`, without the "never" shortcut).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Interest {
     No,
     /// This entry (a file that matches, or a directory that may hold matches).

@@ -489,6 +489,31 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_entries_and_paths_never_panic() {
+        const BYTES: &[&str] = &[
+            "a", "/", ".", "..", "*", "**", "?", "[", "]", "!", "^", ":", "(", ")", ",", "{", "}", "\\", "'", "\"",
+            " ", "\t", "\n", "\r", "#", "$", "~", "-", "é", "\0", "[:", ":]", "attr:", "glob",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut text = |len: usize| (0..len).map(|_| BYTES[next(BYTES.len())]).collect::<String>();
+            let paths: Vec<String> = (0..3).map(|_| text(6)).collect();
+            let ignore: Vec<String> = (0..2).map(|_| text(6)).collect();
+            let filter = PathFilter::new(&paths, &ignore);
+            for _ in 0..5 {
+                let _ = filter.verdict(&text(8));
+            }
+            let _ = filter.caveats();
+        }
+    }
+
+    #[test]
     fn what_makes_the_check_fail_counts_and_says_so() {
         for entry in [
             ":(glob)*.md",
