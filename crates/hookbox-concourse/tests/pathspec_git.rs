@@ -405,14 +405,16 @@ fn pattern(rng: &mut Rng) -> String {
             _ => p.replace('(', "\\(").replace(')', "\\)"),
         };
     }
-    match rng.below(12) {
+    match rng.below(13) {
         0 => format!("'{p}'"),
         1 => format!("\"{p}\""),
         2 => p.replace('*', "\\*"),
         3 => p.replace(' ', "\\ "),
         4 => format!("{p} {}", rng.pick(NAMES).split('/').next().unwrap_or("x")),
-        5 if rng.chance(20) => format!("#{p}"),
-        6 if rng.chance(20) => {
+        // Backslashes that reach git: wildcards escaped for git, not for bash.
+        5 if !p.contains('\'') => format!("'{}'", p.replace('*', "\\*").replace('?', "\\?")),
+        6 if rng.chance(20) => format!("#{p}"),
+        7 if rng.chance(20) => {
             rng.pick(&["~", "$x", "a$", "'", "\\", "\"a\\\"b\"", "{1..3}", "{a..c}"])
                 .to_string()
                 + &p
