@@ -2,8 +2,8 @@
 //! them, so that a push is checked when — and only when — the check could find a new version in it.
 //!
 //! The check does not hand the entries to git directly: it joins them into a command line that
-//! bash parses once (see [`shell`]), and git reads the resulting words as pathspecs ([`item`]),
-//! matching them against each commit's changed files as its tree walk does, with [`wildmatch`]
+//! bash parses once (`shell.rs`), and git reads the resulting words as pathspecs (`item.rs`),
+//! matching them against each commit's changed files as its tree walk does, with `wildmatch.rs`
 //! for wildcards. In short:
 //!
 //! - `src` matches `src` and everything below it; `src/` only below it.
