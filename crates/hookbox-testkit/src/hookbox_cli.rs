@@ -44,6 +44,10 @@ const CORPUS_ARGS: &[&str] = &[
     "state_bucket=gds-paas-dev-state",
 ];
 
+/// `(pipeline, resource)` pairs, sorted: the checks the fake ATC received, or the resources an
+/// explanation calls checked.
+pub type Checked = Vec<(String, String)>;
+
 /// The `hookbox` binary, built for this test run.
 pub struct Hookbox {
     binary: PathBuf,
@@ -154,7 +158,7 @@ impl Hookbox {
 
     /// `(pipeline, resource)` of every resource `hookbox concourse explain --json` calls checked for
     /// `event` (a push payload or an S3 event) against the config file `config`, sorted.
-    pub fn explain_checked(&self, config: &Path, event: &Value) -> Vec<(String, String)> {
+    pub fn explain_checked(&self, config: &Path, event: &Value) -> Checked {
         let config = config.to_str().expect("a UTF-8 temporary path");
         let output = self.run(
             &["concourse", "explain", "--config", config, "--event", "-", "--json"],
@@ -165,7 +169,7 @@ impl Hookbox {
         assert!(output.status.success(), "hookbox concourse explain failed:\n{stderr}");
         let model: Value = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|error| panic!("explain wrote no JSON ({error}):\n{stderr}"));
-        let mut checked: Vec<(String, String)> = model["resources"]
+        let mut checked: Checked = model["resources"]
             .as_array()
             .expect("the explanation lists the resources")
             .iter()
@@ -200,7 +204,7 @@ impl Generated {
 
     /// `(pipeline, resource)` of every written resource of `kind` (`git`, `s3`, `semver`), its type
     /// or the type its `type_aliases` entry names, sorted.
-    pub fn resources_of(&self, kind: &str) -> Vec<(String, String)> {
+    pub fn resources_of(&self, kind: &str) -> Checked {
         let aliases = &self.config["type_aliases"];
         self.pairs(|resource| {
             let written = &resource["type"];
@@ -209,12 +213,12 @@ impl Generated {
         })
     }
 
-    fn webhook_token_resources(&self) -> Vec<(String, String)> {
+    fn webhook_token_resources(&self) -> Checked {
         self.pairs(|resource| resource.get("webhook_token").is_some())
     }
 
-    fn pairs(&self, keep: impl Fn(&Value) -> bool) -> Vec<(String, String)> {
-        let mut pairs: Vec<(String, String)> = self.config["resources"]
+    fn pairs(&self, keep: impl Fn(&Value) -> bool) -> Checked {
+        let mut pairs: Checked = self.config["resources"]
             .as_array()
             .expect("the config lists resources")
             .iter()

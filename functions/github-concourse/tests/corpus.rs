@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use hookbox_core::signature::HmacScheme;
-use hookbox_testkit::hookbox_cli::Hookbox;
+use hookbox_testkit::hookbox_cli::{Checked, Hookbox};
 use hookbox_testkit::workspace_root;
 use serde_json::{Value, json};
 
@@ -109,7 +109,7 @@ fn delivery(body: &Value) -> Value {
     event
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+fn pairs(list: &[(&str, &str)]) -> Checked {
     let mut pairs: Vec<_> = list.iter().map(|(p, r)| (p.to_string(), r.to_string())).collect();
     pairs.sort();
     pairs
@@ -126,7 +126,7 @@ async fn real_pipelines_check_exactly_the_resources_a_push_concerns() {
     );
 
     let app = "acme/app";
-    let cases: Vec<(&str, Value, Vec<(String, String)>)> = vec![
+    let cases: Vec<(&str, Value, Checked)> = vec![
         // google/kf: master with a change under `paths`, and one outside them.
         (
             "kf: a change under paths",

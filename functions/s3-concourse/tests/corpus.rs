@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use hookbox_testkit::hookbox_cli::Hookbox;
+use hookbox_testkit::hookbox_cli::{Checked, Hookbox};
 use hookbox_testkit::workspace_root;
 use serde_json::{Value, json};
 
@@ -31,7 +31,7 @@ fn created(bucket: &str, key: &str) -> Value {
     s3_event("ObjectCreated:Put", bucket, key)
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+fn pairs(list: &[(&str, &str)]) -> Checked {
     let mut pairs: Vec<_> = list.iter().map(|(p, r)| (p.to_string(), r.to_string())).collect();
     pairs.sort();
     pairs
@@ -49,7 +49,7 @@ async fn real_pipelines_check_exactly_the_resources_an_object_concerns() {
     // alphagov/paas-cf's semver `key: ((pipeline_trigger_file))` is the ATC's to resolve: any key of
     // its bucket may be it.
     let trigger = ("alphagov-paas-cf", "pipeline-trigger");
-    let cases: Vec<(&str, Value, Vec<(String, String)>)> = vec![
+    let cases: Vec<(&str, Value, Checked)> = vec![
         // cloudfoundry/bosh: regexps with Go's named groups and escapes, two per bucket.
         (
             "a 3263 stemcell",
