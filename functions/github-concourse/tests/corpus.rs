@@ -90,6 +90,16 @@ fn push(repo: &str, default_branch: &str, git_ref: &str, commits: &[Commit]) -> 
     body
 }
 
+/// `push` as GitHub sends the deletion of its ref: no commits, no head commit, `after` all zeros.
+fn deleted(mut push: Value) -> Value {
+    push["deleted"] = json!(true);
+    push["created"] = json!(false);
+    push["after"] = json!("0000000000000000000000000000000000000000");
+    push["head_commit"] = Value::Null;
+    push["commits"] = json!([]);
+    push
+}
+
 /// `events/github-push.json`: an HTTP API event of a real GitHub push delivery.
 fn sample_delivery() -> Value {
     let path = workspace_root().join("events/github-push.json");
@@ -300,20 +310,26 @@ async fn real_pipelines_check_exactly_the_resources_a_push_concerns() {
             push("18F/cg-deploy-s3-logstash", "master", "refs/tags/v1.0.0", &[]),
             pairs(&[]),
         ),
-        // alphagov/paas-cf: tag_filter ((paas_cf_tag_filter)) takes any tag; branch pushes make no tag.
+        // alphagov/paas-cf: tag_filter ((paas_cf_tag_filter)) takes any tag, and the check lists the
+        // tags merged into branch ((branch_name)), which any push may do; a deleted branch makes nothing.
         (
             "paas-cf: a tag against a var tag_filter",
             push("alphagov/paas-cf", "main", "refs/tags/v0.2.0", &[]),
             pairs(&[("alphagov-paas-cf", "paas-cf")]),
         ),
         (
-            "paas-cf: a branch push to a tag resource",
+            "paas-cf: a branch push may merge a tagged commit into the var branch",
             push(
                 "alphagov/paas-cf",
                 "main",
                 "refs/heads/main",
                 &[commit("Bump CF", &["manifests/cf.yml"])],
             ),
+            pairs(&[("alphagov-paas-cf", "paas-cf")]),
+        ),
+        (
+            "paas-cf: a deleted branch",
+            deleted(push("alphagov/paas-cf", "main", "refs/heads/old-release", &[])),
             pairs(&[]),
         ),
         // acme/app (the synthetic pipeline): paths, ignore_paths, disable_ci_skip. app-docs and app-ci
