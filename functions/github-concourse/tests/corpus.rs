@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 const FUNCTION: &str = "github-concourse";
 const SECRET: &str = "corpus-webhook-secret";
+
 /// One commit of a push: its message and the files it added, modified and removed.
 struct Commit<'a> {
     message: &'a str,
