@@ -11,7 +11,9 @@
 //! - a branch push concerns resources on that branch (`branch`; without it the repository's default
 //!   branch, or any branch when the payload does not name it); a tag push concerns only resources that
 //!   track tags and whose `tag_filter` or `tag_regex` ([`crate::tags`]) takes the tag, whatever their
-//!   paths; a deleted ref concerns nothing: there is no new version to find;
+//!   paths; a resource that tracks tags and has a `branch` lists only the tags merged into that branch,
+//!   so a push to it may merge a tagged commit and concerns it too; a deleted ref concerns nothing:
+//!   there is no new version to find;
 //! - of a branch push, some listed commit must both pass the path filter ([`PathFilter`]) and not be
 //!   skipped for `[ci skip]` ([`crate::ci_skip`], unless `disable_ci_skip`), because the check filters
 //!   commits by both; a commit that lists no files (a merge, say) passes the path filter;
@@ -339,12 +341,40 @@ impl Watcher {
         result
     }
 
+    /// A branch push makes no tag, but the check of a tag resource with a `branch` lists only the tags
+    /// merged into it (`git tag --contains <version> --merged <branch>`): a push that merges a commit
+    /// already tagged makes that tag a new version, and the delivery does not say which pushed
+    /// commits carry tags. Without `branch` the check lists tags wherever they are, so a branch push
+    /// changes nothing.
+    fn weigh_branch_of_tags(&self, branch: &str) -> GitVerdict {
+        let ref_rule = format!("branch {branch}");
+        let var = match &self.branch {
+            BranchRule::Named(tracked) if tracked == branch => None,
+            BranchRule::Var(why) => Some(why.clone()),
+            BranchRule::Named(_) | BranchRule::Default => {
+                return GitVerdict::not(
+                    ref_rule,
+                    "a branch was pushed; the resource tracks tags (tag_filter or tag_regex) merged into another \
+                     branch or on any, which this push does not make",
+                );
+            }
+        };
+        let why = format!(
+            "the resource tracks tags merged into branch {branch}, and a push may merge a commit already tagged"
+        );
+        GitVerdict {
+            matched: Some(MatchKind::UnknownChanges),
+            reason: format!("{why}: the listed commits cannot rule the push out"),
+            ref_rule,
+            vars: var.into_iter().collect(),
+            conservative: Some(why),
+            commits: Vec::new(),
+        }
+    }
+
     fn weigh_branch(&self, push: &PushEvent, branch: &str, detail: Detail) -> GitVerdict {
         if self.tags.is_some() {
-            return GitVerdict::not(
-                format!("branch {branch}"),
-                "a branch was pushed; the resource tracks tags (tag_filter or tag_regex), which a branch push does not make",
-            );
+            return self.weigh_branch_of_tags(branch);
         }
         let mut vars = Vec::new();
         let mut conservative = None;
@@ -574,6 +604,35 @@ mod tests {
         let found = matcher.match_push(&event);
         assert!(found.matches.is_empty());
         assert_eq!(found.note, Some("no resource watches this repository"));
+    }
+
+    #[test]
+    fn a_push_to_the_branch_of_a_tag_resource_may_merge_a_tag_into_it() {
+        let config = config(json!([
+            git(
+                "main-tags",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "tag_filter": "v*"})
+            ),
+            git(
+                "any-branch-tags",
+                json!({"uri": "https://github.com/acme/app", "branch": "((b))", "tag_regex": "v.*"})
+            ),
+            git(
+                "tags",
+                json!({"uri": "https://github.com/acme/app", "tag_filter": "v*"})
+            ),
+        ]));
+        let matcher = GitMatcher::new(&config);
+        let found = matcher.match_push(&push("refs/heads/main", &["src/lib.rs"], json!({})));
+        assert_eq!(names(&config, &found), ["main-tags", "any-branch-tags"]);
+        assert!(
+            found
+                .matches
+                .iter()
+                .all(|(_, why)| why.reason == MatchKind::UnknownChanges)
+        );
+        let found = matcher.match_push(&push("refs/heads/dev", &["src/lib.rs"], json!({})));
+        assert_eq!(names(&config, &found), ["any-branch-tags"]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Real local stand-ins for integration tests: a moto server for SQS and S3, the `cargo lambda`
 //! runtime emulator, the function binaries running under it, an HTTP target that records what it
-//! receives, a fake Concourse ATC with a notifier function in front of it, readers of the log and
-//! metric lines a function writes, and a proxy that cuts a process's line to moto after a chosen call.
+//! receives, a fake Concourse ATC with a notifier function in front of it, the `hookbox` command
+//! (the generator on the pipeline corpus, and `explain`), readers of the log and metric lines a
+//! function writes, and a proxy that cuts a process's line to moto after a chosen call.
 //! Nothing here mocks AWS: the tests talk to real servers on 127.0.0.1 (or, for `sam local`'s
 //! containers, on the Docker bridge's gateway), and every wait is bounded.
 //!
@@ -11,6 +12,7 @@
 pub mod aws;
 pub mod cut_proxy;
 pub mod fake_atc;
+pub mod hookbox_cli;
 pub mod lambda;
 pub mod logs;
 pub mod moto;
@@ -43,11 +45,19 @@ pub fn venv_tool(name: &str) -> PathBuf {
 /// only name its own package's binaries (`CARGO_BIN_EXE_*`).
 pub fn workspace_binary(package: &str, binary: &str) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let mut command = std::process::Command::new(cargo);
+    command
         .args(["build", "--quiet", "--package", package, "--bin", binary])
-        .current_dir(workspace_root())
-        .status()
-        .expect("cargo runs");
+        .current_dir(workspace_root());
+    // Without the variables cargo sets for the running test: build scripts that watch one (ring's
+    // watches CARGO_MANIFEST_DIR) would otherwise rebuild on every run, here and again in the shell.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if is_test_variable(&name) {
+            command.env_remove(&*name);
+        }
+    }
+    let status = command.status().expect("cargo runs");
     assert!(status.success(), "cargo build --bin {binary} failed");
     // Tests run from <target>/<profile>/deps; the binaries are in <target>/<profile>.
     let test = std::env::current_exe().expect("the test knows its path");
@@ -58,6 +68,20 @@ pub fn workspace_binary(package: &str, binary: &str) -> PathBuf {
         .join(binary);
     assert!(path.is_file(), "{} was not built", path.display());
     path
+}
+
+/// Whether cargo sets the variable `name` for the test binary it runs (and not for itself).
+fn is_test_variable(name: &str) -> bool {
+    ["CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_MANIFEST_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || [
+            "CARGO_CRATE_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_RUSTC_CURRENT_DIR",
+        ]
+        .contains(&name)
 }
 
 /// A port that was free a moment ago. Servers that cannot take port 0 themselves get one of these;
