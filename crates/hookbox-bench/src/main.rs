@@ -10,9 +10,13 @@
 //!   answers S to everything; prints `{"port": N}`, then serves until killed. `GET /__count` counts.
 //! - `hookbox-bench http-rtt --url URL --body-file FILE --count M` times M POSTs straight to such a
 //!   target and prints `{"rtt_us": [...]}`.
+//! - `hookbox-bench delay-proxy --upstream HOST:PORT --rtt-ms N` puts N ms of network in front of a
+//!   stand-in (half each way, a round trip per new connection); prints `{"port": N}`, then serves until
+//!   killed.
 //!
 //! `bench/run.py` runs these, interleaving the Rust and Python functions, and makes the report.
 
+mod delay_proxy;
 mod function;
 mod http;
 mod runtime_api;
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
             .and_then(|status| u16::try_from(status).map_err(|error| error.to_string()))
             .and_then(stand_in::sink)
             .map(|()| json!({})),
+        Some((command, rest)) if command == "delay-proxy" => delay_proxy(rest),
         _ => Err(
             "usage: hookbox-bench lambda ... -- CMD ARGS | hookbox-bench sqs-rtt ... (see the crate docs)".to_owned(),
         ),
@@ -70,6 +75,19 @@ fn lambda(args: &[String]) -> Result<serde_json::Value, String> {
         log: PathBuf::from(options.one("log")?),
     };
     function::run(&plan)
+}
+
+fn delay_proxy(args: &[String]) -> Result<serde_json::Value, String> {
+    use std::io::Write;
+
+    let options = Options::parse(args)?;
+    let rtt = std::time::Duration::from_millis(options.number("rtt-ms")? as u64);
+    delay_proxy::serve(options.one("upstream")?, rtt, |port| {
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "{}", json!({ "port": port }));
+        let _ = stdout.flush();
+    })?;
+    Ok(json!({}))
 }
 
 fn sqs_rtt(args: &[String]) -> Result<serde_json::Value, String> {
