@@ -47,6 +47,25 @@ def checks(report):
         row("cold-start floor: hello-world lambda_runtime, init / first response / peak memory",
             f"{ms(floor['init_us']['median'])} / {ms(floor['first_response_us']['median'])} / "
             f"{floor['peak_rss_kb']['max'] * 1024 / MB:.1f} MB", "", None)
+    cross, enqueue = report.get("cross_check"), report["functions"].get(ENQUEUE, {})
+    if cross and enqueue.get("rust"):
+        rust, python = enqueue["rust"], enqueue["python"]
+        other_rust, other_python = cross["enqueue-rust"], cross["enqueue-python"]
+        row("enqueue init, second instrument (bench/emulator.py, Python)", ms(other_rust["init_us"]),
+            f"(hookbox-bench: {ms(rust['init_us']['median'])})", None, ms(other_python["init_us"]),
+            other_rust["init_us"] / other_python["init_us"])
+        row("enqueue first response, second instrument", ms(other_rust["first_response_us"]),
+            f"(hookbox-bench: {ms(rust['first_response_us']['median'])})", None,
+            ms(other_python["first_response_us"]), other_rust["first_response_us"] / other_python["first_response_us"])
+        row("enqueue peak memory, second instrument", f"{other_rust['vm_hwm_kb'] * 1024 / MB:.1f} MB",
+            "", None, f"{other_python['vm_hwm_kb'] * 1024 / MB:.1f} MB")
+        lean = cross.get("enqueue-python-lean")
+        if lean:
+            row("Python init: bench/python/enqueue.py vs the leanest boto3 handler (enqueue_lean.py)",
+                ms(other_python["init_us"]), "(second instrument)", None, ms(lean["init_us"]))
+        if "floor" in cross:
+            row("floor init / first response, second instrument", f"{ms(cross['floor']['init_us'])} / "
+                f"{ms(cross['floor']['first_response_us'])}", "", None)
     for name, function in report["functions"].items():
         sizes = function["artifacts"]
         python_zip = sizes.get("python_zip_bytes")

@@ -30,6 +30,7 @@ from pathlib import Path
 import boto3
 
 from charts import write_charts
+from emulator import cold_start
 from relay import DelayProxy, RelayBench
 from report import checks, print_table
 
@@ -109,6 +110,7 @@ def main():
         envelope_file = out_dir / "envelope-github-push-25k.json"
         envelope_file.write_text(sample_envelope(args.repo, event))
         samples = runner.interleaved_series(envelope_file, body_file)
+        cross_check = runner.cross_check(args.cross_check_starts) if "enqueue" in functions else None
         relay = relay_figures(args, moto, target, runner, envelope_file.read_text()) if args.hookbox_bin else None
 
     measured = {}
@@ -148,6 +150,7 @@ def main():
         },
         "functions": report_functions,
         "floor": summarize(samples["floor"]) if samples["floor"] else None,
+        "cross_check": cross_check,
         "relay": relay,
         "criterion": [] if args.skip_criterion else criterion(args),
         "openssl": openssl_sha256(),
@@ -188,6 +191,8 @@ def parse_args():
     parser.add_argument("--hookbox-bin", type=Path, help="the hookbox CLI built in release, for the relay figure")
     parser.add_argument("--floor", type=Path,
                         help="hello-lambda built in release: the cold-start floor measured beside the functions")
+    parser.add_argument("--cross-check-starts", type=int, default=7,
+                        help="cold starts of enqueue and the floor under bench/emulator.py, the second instrument")
     parser.add_argument("--venv-bin", type=Path, default=Path(sys.executable).parent)
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--invocations", type=int, default=200)
@@ -405,27 +410,7 @@ class Runner:
         """One cold start plus `invocations` warm ones (enqueue: against a fresh queue)."""
         queue = self.fresh_queue(f"{name}-{runtime}") if name == "enqueue" else contextlib.nullcontext()
         with queue as queue_url:
-            env = {**LOCAL_AWS, "AWS_ENDPOINT_URL": self.moto.endpoint}
-            if name == "enqueue":
-                env["HOOKBOX_QUEUE_MAILBOX"] = queue_url
-                expected = "202"
-            elif name == "github-concourse":
-                env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
-                            "HOOKBOX_GITHUB_WEBHOOK_SECRETS": json.dumps(["retired-secret", SECRET]),
-                            "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
-                expected = "200"
-            else:  # s3-concourse answers a plain JSON report, no statusCode; a failure is an invocation error
-                env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
-                            "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
-                expected = "none"
-            if runtime == "rust":
-                command = [str(self.functions[name])]
-            else:
-                module = name.replace("-", "_")
-                task_root = self.args.repo / "bench" / "python"
-                env.update({"_HANDLER": f"{module}.handler", "LAMBDA_TASK_ROOT": str(task_root),
-                            "PYTHONPATH": str(task_root)})
-                command = [sys.executable, "-m", "awslambdaric", f"{module}.handler"]
+            env, command, expected = self.launch(name, runtime, queue_url)
             options = ["--name", f"{name}-{runtime}", "--event", str(self.event_files[name]),
                        "--invocations", str(invocations), "--log", str(self.log_dir / f"{name}-{runtime}.log")]
             for key, value in env.items():
@@ -442,6 +427,51 @@ class Runner:
             if checks != wanted:
                 sys.exit(f"{name}-{runtime} asked the fake ATC for {checks} checks, not {wanted}; see {self.log_dir}")
         return result
+
+    def launch(self, name, runtime, queue_url):
+        """The environment, command and expected statusCode of a function's process."""
+        env = {**LOCAL_AWS, "AWS_ENDPOINT_URL": self.moto.endpoint}
+        if name == "enqueue":
+            env["HOOKBOX_QUEUE_MAILBOX"] = queue_url
+            expected = "202"
+        elif name == "github-concourse":
+            env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
+                        "HOOKBOX_GITHUB_WEBHOOK_SECRETS": json.dumps(["retired-secret", SECRET]),
+                        "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
+            expected = "200"
+        else:  # s3-concourse answers a plain JSON report, no statusCode; a failure is an invocation error
+            env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
+                        "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
+            expected = "none"
+        if runtime == "rust":
+            command = [str(self.functions[name])]
+        else:
+            module = name.replace("-", "_")
+            task_root = self.args.repo / "bench" / "python"
+            env.update({"_HANDLER": f"{module}.handler", "LAMBDA_TASK_ROOT": str(task_root),
+                        "PYTHONPATH": str(task_root)})
+            command = [sys.executable, "-m", "awslambdaric", f"{module}.handler"]
+        return env, command, expected
+
+    def cross_check(self, starts):
+        """enqueue (Rust and Python) and the floor under bench/emulator.py, the second instrument:
+        medians of `starts` cold starts each, interleaved."""
+        samples = {"enqueue-rust": [], "enqueue-python": [], "enqueue-python-lean": [], "floor": []}
+        for _ in range(starts):
+            for runtime in ("rust", "python", "python-lean"):
+                with self.fresh_queue(f"cross-{runtime}") as queue_url:
+                    env, command, _ = self.launch("enqueue", runtime.split("-")[0], queue_url)
+                    if runtime == "python-lean":
+                        env["_HANDLER"] = "enqueue_lean.handler"
+                        command[-1] = "enqueue_lean.handler"
+                    samples[f"enqueue-{runtime}"].append(
+                        cold_start(command, env, self.event_files["enqueue"].read_bytes(),
+                                   self.log_dir / f"cross-enqueue-{runtime}.log"))
+            if self.args.floor:
+                samples["floor"].append(cold_start([str(self.args.floor)], {}, self.event_files["enqueue"].read_bytes(),
+                                                   self.log_dir / "cross-floor.log"))
+        return {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+                for name, runs in samples.items() if runs}
 
     def floor_start(self):
         """One cold start and the warm invocations of the hello-world lambda_runtime function."""
