@@ -53,7 +53,10 @@ def cold_start(command, env, event, log):
                 except queue.Empty:
                     return
                 self.send_response(200)
+                self.send_header("Content-Type", "application/json")
                 self.send_header("Lambda-Runtime-Aws-Request-Id", REQUEST_ID)
+                self.send_header("Lambda-Runtime-Trace-Id",
+                                 "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0")
                 self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30_000))
                 self.send_header("Lambda-Runtime-Invoked-Function-Arn",
                                  "arn:aws:lambda:eu-west-1:123456789012:function:bench")
