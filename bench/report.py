@@ -122,6 +122,12 @@ def checks(report):
             row(f"{name} cost per million events", f"${costs['rust']['function_url']:.3f}", "", None,
                 f"${costs['python']['function_url']:.3f}")
 
+    fanout = report.get("fanout")
+    if fanout:
+        for point in fanout["points"]:
+            row(f"github-concourse warm p50 / p99, a push matching {point['resources']} resources",
+                f"{ms(point['warm_us']['p50'])} / {ms(point['warm_us']['p99'])}",
+                f"(fake ATC: {fanout['atc_ms']} ms per check, checks in parallel)", None)
     relay = report.get("relay")
     if relay is None:
         row("relay throughput vs one-at-a-time Python watcher", "not measured", "≥ 10× the watcher", False)

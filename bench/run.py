@@ -110,6 +110,7 @@ def main():
         envelope_file = out_dir / "envelope-github-push-25k.json"
         envelope_file.write_text(sample_envelope(args.repo, event))
         samples = runner.interleaved_series(envelope_file, body_file)
+        fanout = runner.fanout(args.fanout_starts) if "github-concourse" in functions else None
         cross_check = runner.cross_check(args.cross_check_starts) if "enqueue" in functions else None
         relay = relay_figures(args, moto, target, runner, envelope_file.read_text()) if args.hookbox_bin else None
 
@@ -151,6 +152,7 @@ def main():
         "functions": report_functions,
         "floor": summarize(samples["floor"]) if samples["floor"] else None,
         "cross_check": cross_check,
+        "fanout": fanout,
         "relay": relay,
         "criterion": [] if args.skip_criterion else criterion(args),
         "openssl": openssl_sha256(),
@@ -178,6 +180,10 @@ STAND_INS = {"enqueue": "moto SendMessage", "github-concourse": "fake ATC webhoo
 MEASURED = ("enqueue", "github-concourse", "s3-concourse")
 # Checks each notifier asks the fake ATC for per invocation of the benchmark's event.
 CHECKS_PER_INVOCATION = {"github-concourse": 1, "s3-concourse": 1}
+# github-concourse against pushes that match this many resources, each checked by a fake ATC taking
+# FANOUT_ATC_MS.
+FANOUT = (1, 10, 100)
+FANOUT_ATC_MS = 5
 
 
 def parse_args():
@@ -193,6 +199,8 @@ def parse_args():
                         help="hello-lambda built in release: the cold-start floor measured beside the functions")
     parser.add_argument("--cross-check-starts", type=int, default=7,
                         help="cold starts of enqueue and the floor under bench/emulator.py, the second instrument")
+    parser.add_argument("--fanout-starts", type=int, default=3,
+                        help="cold starts (each with invocations/4 warm ones) per point of github-concourse's fan-out")
     parser.add_argument("--venv-bin", type=Path, default=Path(sys.executable).parent)
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--invocations", type=int, default=200)
@@ -339,13 +347,15 @@ def queue_maker(sqs):
 
 
 class Sink:
-    """`hookbox-bench sink`: a local HTTP target answering `status` at once (fake ATC, relay target)."""
+    """`hookbox-bench sink`: a local HTTP target answering `status` (fake ATC, relay target), at once or
+    `delay_ms` after each request."""
 
-    def __init__(self, bench_bin, status):
-        self.bench_bin, self.status = bench_bin, status
+    def __init__(self, bench_bin, status, delay_ms=0):
+        self.bench_bin, self.status, self.delay_ms = bench_bin, status, delay_ms
 
     def __enter__(self):
-        self.process = subprocess.Popen([str(self.bench_bin), "sink", "--status", str(self.status)],
+        self.process = subprocess.Popen([str(self.bench_bin), "sink", "--status", str(self.status),
+                                         "--delay-ms", str(self.delay_ms)],
                                         stdout=subprocess.PIPE, text=True)
         self.port = json.loads(self.process.stdout.readline())["port"]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -452,6 +462,38 @@ class Runner:
                         "PYTHONPATH": str(task_root)})
             command = [sys.executable, "-m", "awslambdaric", f"{module}.handler"]
         return env, command, expected
+
+    def fanout(self, starts):
+        """github-concourse's warm latency against the number of resources one push matches (each
+        checked, in parallel), with a fake ATC that takes 5 ms per check."""
+        points = []
+        with Sink(self.args.bench_bin, 201, FANOUT_ATC_MS) as atc:
+            for matched in FANOUT:
+                resources = [{"pipeline": f"m{i}", "resource": "src", "type": "git", "webhook_token": "bench-token",
+                              "source": {"uri": "https://github.com/example/app.git", "branch": "main"}}
+                             for i in range(matched)]
+                config = self.args.out.parent / f"concourse-fanout-{matched}.json"
+                config.write_text(json.dumps({"atc_url": atc.url, "team": "main", "auth": "webhook_token",
+                                              "resources": resources}))
+                env, command, _ = self.launch("github-concourse", "rust", None)
+                env["HOOKBOX_CONCOURSE_CONFIG_FILE"] = str(config)
+                options = ["--name", "github-concourse", "--event", str(self.event_files["github-concourse"]),
+                           "--invocations", str(self.args.invocations // 4),
+                           "--log", str(self.log_dir / f"fanout-{matched}.log")]
+                for key, value in env.items():
+                    options += ["--env", f"{key}={value}"]
+                warm, before = [], atc.count()
+                for _ in range(starts):
+                    result = self.emulator(["lambda", *options, "--", *command])
+                    if result["errors"] or set(result["statuses"]) != {"200"}:
+                        sys.exit(f"github-concourse with {matched} resources answered {result['statuses']}")
+                    warm += result["warm_us"]
+                checks = atc.count() - before
+                wanted = matched * starts * (self.args.invocations // 4 + 1)
+                if checks != wanted:
+                    sys.exit(f"github-concourse with {matched} resources made {checks} checks, not {wanted}")
+                points.append({"resources": matched, "warm_us": percentiles(warm)})
+        return {"atc_ms": FANOUT_ATC_MS, "points": points}
 
     def cross_check(self, starts):
         """enqueue (Rust and Python) and the floor under bench/emulator.py, the second instrument:
