@@ -122,6 +122,13 @@ def checks(report):
             row(f"{name} cost per million events", f"${costs['rust']['function_url']:.3f}", "", None,
                 f"${costs['python']['function_url']:.3f}")
 
+    by_size = report.get("enqueue_by_size")
+    if by_size:
+        for point in by_size["points"]:
+            how = "claim check" if point["claim_checked"] else "in the message"
+            row(f"enqueue warm p50 / p99 and cost, a {point['size']} body ({how})",
+                f"{ms(point['warm_us']['p50'])} / {ms(point['warm_us']['p99'])}, "
+                f"${point['cost_per_million_function_url']:.3f} per million", "(Function URL; moto)", None)
     fanout = report.get("fanout")
     if fanout:
         for point in fanout["points"]:

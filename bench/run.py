@@ -51,6 +51,7 @@ PRICES = {
     "http_api_requests_per_million": 1.00,  # first 300 million a month
     "function_url_requests_per_million": 0.0,  # Function URLs have no charge of their own
     "sqs_standard_requests_per_million": 0.40,  # each 64 KB chunk of a message is one request
+    "s3_put_per_million": 5.00,  # S3 Standard PUT requests, $0.005 per 1,000
 }
 MEMORY_GB = 128 / 1024
 # Lambda bills the init phase of every cold start (since 2025-08-01, managed runtimes too). What share of
@@ -111,6 +112,7 @@ def main():
         envelope_file.write_text(sample_envelope(args.repo, event))
         samples = runner.interleaved_series(envelope_file, body_file)
         fanout = runner.fanout(args.fanout_starts) if "github-concourse" in functions else None
+        by_size = runner.enqueue_by_size(event) if "enqueue" in functions else None
         cross_check = runner.cross_check(args.cross_check_starts) if "enqueue" in functions else None
         relay = relay_figures(args, moto, target, runner, envelope_file.read_text()) if args.hookbox_bin else None
 
@@ -153,6 +155,7 @@ def main():
         "floor": summarize(samples["floor"]) if samples["floor"] else None,
         "cross_check": cross_check,
         "fanout": fanout,
+        "enqueue_by_size": by_size,
         "relay": relay,
         "criterion": [] if args.skip_criterion else criterion(args),
         "openssl": openssl_sha256(),
@@ -183,6 +186,10 @@ CHECKS_PER_INVOCATION = {"github-concourse": 1, "s3-concourse": 1}
 # github-concourse against pushes that match this many resources, each checked by a fake ATC taking
 # FANOUT_ATC_MS.
 FANOUT = (1, 10, 100)
+ENQUEUE_SIZES = (("1 KB", 1_000), ("25 KB", 25_000), ("200 KB", 200_000), ("1 MB", 1_000_000), ("5 MB", 5_000_000))
+# Bodies above this go to the claim-check bucket (a 256 KB message less the envelope's own fields).
+MAX_INLINE_BODY = 250_000
+BODY_BUCKET = "bench-bodies"
 FANOUT_ATC_MS = 5
 
 
@@ -199,6 +206,8 @@ def parse_args():
                         help="hello-lambda built in release: the cold-start floor measured beside the functions")
     parser.add_argument("--cross-check-starts", type=int, default=7,
                         help="cold starts of enqueue and the floor under bench/emulator.py, the second instrument")
+    parser.add_argument("--size-starts", type=int, default=2, help="cold starts per body size of enqueue")
+    parser.add_argument("--size-invocations", type=int, default=10, help="warm invocations after each of them")
     parser.add_argument("--fanout-starts", type=int, default=3,
                         help="cold starts (each with invocations/4 warm ones) per point of github-concourse's fan-out")
     parser.add_argument("--venv-bin", type=Path, default=Path(sys.executable).parent)
@@ -462,6 +471,46 @@ class Runner:
                         "PYTHONPATH": str(task_root)})
             command = [sys.executable, "-m", "awslambdaric", f"{module}.handler"]
         return env, command, expected
+
+    def enqueue_by_size(self, event):
+        """enqueue's warm latency and billed cost against the body's size, 1 KB to 5 MB: beyond what one
+        message holds, through the claim check (the body to moto's S3, the envelope to SQS)."""
+        s3 = boto3.client("s3", endpoint_url=self.moto.endpoint, region_name=REGION,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.create_bucket(Bucket=BODY_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        points = []
+        for label, size in ENQUEUE_SIZES:
+            sized = json.loads(json.dumps(event))
+            sized["body"] = json.dumps({"pad": "x" * (size - 11)})
+            sized["headers"]["content-length"] = str(len(sized["body"]))
+            sized["headers"].pop("x-hub-signature-256", None)
+            event_file = self.args.out.parent / f"event-{size}.json"
+            event_file.write_text(json.dumps(sized))
+            warm, claim_checked = [], size > MAX_INLINE_BODY
+            for _ in range(self.args.size_starts):
+                with self.fresh_queue(f"size-{size}") as queue_url:
+                    env, command, _ = self.launch("enqueue", "rust", queue_url)
+                    env.update({"HOOKBOX_BODY_BUCKET": BODY_BUCKET, "HOOKBOX_MAX_BODY_BYTES": str(6 * 1024 * 1024)})
+                    options = ["--name", "enqueue", "--event", str(event_file),
+                               "--invocations", str(self.args.size_invocations),
+                               "--log", str(self.log_dir / f"enqueue-{size}.log")]
+                    for key, value in env.items():
+                        options += ["--env", f"{key}={value}"]
+                    result = self.emulator(["lambda", *options, "--", *command])
+                if result["errors"] or set(result["statuses"]) != {"202"}:
+                    sys.exit(f"enqueue with a {label} body answered {result['statuses']}; see {self.log_dir}")
+                warm += result["warm_us"]
+            figures = percentiles(warm)
+            billed_ms = math.ceil(figures["p50"] / 1000)
+            duration = billed_ms / 1000 * MEMORY_GB * PRICES["lambda_arm64_per_gb_second"] * 1e6
+            message_bytes = 1500 if claim_checked else size + 3000
+            sqs = math.ceil(message_bytes / 65536) * PRICES["sqs_standard_requests_per_million"]
+            s3 = PRICES["s3_put_per_million"] if claim_checked else 0
+            points.append({"size": label, "bytes": size, "claim_checked": claim_checked, "warm_us": figures,
+                           "billed_ms": billed_ms, "cost_per_million_function_url": round(
+                               PRICES["lambda_requests_per_million"] + duration + sqs + s3, 4)})
+        return {"points": points, "note": "warm p50 and p99 against moto on 127.0.0.1; cost: Lambda requests "
+                "and billed duration at 128 MB arm64, SQS requests (64 KB chunks), an S3 PUT per claim check"}
 
     def fanout(self, starts):
         """github-concourse's warm latency against the number of resources one push matches (each
