@@ -73,7 +73,8 @@ def checks(report):
         # The target is on what `sam deploy` uploads: template.yaml deploys arm64.
         zip_arm = sizes["zip_bytes_arm64"]
         if zip_arm is None:
-            row(f"{name} deployment zip, arm64", "not built in this run", "≤ 2 MB", False, python_zip)
+            row(f"{name} deployment zip, arm64", "not built in this run (scripts/bench --skip-arm64, or the build "
+                "failed)", "≤ 2 MB", False, python_zip)
         else:
             row(f"{name} deployment zip, arm64", f"{zip_arm / MB:.3f} MB", "≤ 2 MB", zip_arm <= 2 * MB,
                 python_zip)
