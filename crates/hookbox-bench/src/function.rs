@@ -35,8 +35,13 @@ pub struct Plan {
 pub fn run(plan: &Plan) -> Result<Value, String> {
     let arn = format!("arn:aws:lambda:eu-west-1:123456789012:function:{}", plan.name);
     let api = RuntimeApi::start(arn).map_err(|error| format!("cannot start the Runtime API: {error}"))?;
-    let mut child = spawn(plan, &api.host_port())?;
+    let mut command = command(plan, &api.host_port())?;
+    // Lambda's Init Duration starts before the process exists: the clock starts before the fork and
+    // exec, not after `spawn` returns (by then the exec is done and the loader has started).
     let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|error| format!("cannot start {}: {error}", plan.command[0]))?;
     let outcome = drive(plan, &api, started, &mut child);
     let _ = child.kill();
     let _ = child.wait();
@@ -46,11 +51,14 @@ pub fn run(plan: &Plan) -> Result<Value, String> {
     })
 }
 
-fn spawn(plan: &Plan, runtime_api: &str) -> Result<Child, String> {
+/// The function's command, its environment and log files ready: everything but the spawn, so that
+/// opening files is not timed.
+fn command(plan: &Plan, runtime_api: &str) -> Result<Command, String> {
     let (program, args) = plan.command.split_first().ok_or("no command to run")?;
     let log = File::create(&plan.log).map_err(|error| format!("{}: {error}", plan.log.display()))?;
     let log_err = log.try_clone().map_err(|error| error.to_string())?;
-    Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -65,9 +73,8 @@ fn spawn(plan: &Plan, runtime_api: &str) -> Result<Child, String> {
         .envs(plan.env.iter().map(|(key, value)| (key, value)))
         .stdin(Stdio::null())
         .stdout(log)
-        .stderr(log_err)
-        .spawn()
-        .map_err(|error| format!("cannot start {program}: {error}"))
+        .stderr(log_err);
+    Ok(command)
 }
 
 fn drive(plan: &Plan, api: &RuntimeApi, started: Instant, child: &mut Child) -> Result<Value, String> {

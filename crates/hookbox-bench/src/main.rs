@@ -6,13 +6,17 @@
 //!   JSON object.
 //! - `hookbox-bench sqs-rtt --endpoint HOST:PORT --region R --queue-url URL --body-file FILE --count M`
 //!   times M `SendMessage` calls straight to the stand-in and prints `{"rtt_us": [...]}`.
-//! - `hookbox-bench sink --status S` serves a local HTTP target (the fake ATC, the relay's target) that
-//!   answers S to everything; prints `{"port": N}`, then serves until killed. `GET /__count` counts.
+//! - `hookbox-bench sink --status S [--delay-ms D]` serves a local HTTP target (the fake ATC, the relay's
+//!   target) that answers S to everything, D ms after each request (default at once); prints `{"port": N}`, then serves until killed. `GET /__count` counts.
 //! - `hookbox-bench http-rtt --url URL --body-file FILE --count M` times M POSTs straight to such a
 //!   target and prints `{"rtt_us": [...]}`.
+//! - `hookbox-bench delay-proxy --upstream HOST:PORT --rtt-ms N` puts N ms of network in front of a
+//!   stand-in (half each way, a round trip per new connection); prints `{"port": N}`, then serves until
+//!   killed.
 //!
 //! `bench/run.py` runs these, interleaving the Rust and Python functions, and makes the report.
 
+mod delay_proxy;
 mod function;
 mod http;
 mod runtime_api;
@@ -29,11 +33,8 @@ fn main() -> ExitCode {
         Some((command, rest)) if command == "lambda" => lambda(rest),
         Some((command, rest)) if command == "sqs-rtt" => sqs_rtt(rest),
         Some((command, rest)) if command == "http-rtt" => http_rtt(rest),
-        Some((command, rest)) if command == "sink" => Options::parse(rest)
-            .and_then(|options| options.number("status"))
-            .and_then(|status| u16::try_from(status).map_err(|error| error.to_string()))
-            .and_then(stand_in::sink)
-            .map(|()| json!({})),
+        Some((command, rest)) if command == "sink" => sink(rest),
+        Some((command, rest)) if command == "delay-proxy" => delay_proxy(rest),
         _ => Err(
             "usage: hookbox-bench lambda ... -- CMD ARGS | hookbox-bench sqs-rtt ... (see the crate docs)".to_owned(),
         ),
@@ -70,6 +71,30 @@ fn lambda(args: &[String]) -> Result<serde_json::Value, String> {
         log: PathBuf::from(options.one("log")?),
     };
     function::run(&plan)
+}
+
+fn sink(args: &[String]) -> Result<serde_json::Value, String> {
+    let options = Options::parse(args)?;
+    let status = u16::try_from(options.number("status")?).map_err(|error| error.to_string())?;
+    let delay = match options.all("delay-ms").last() {
+        Some(_) => options.number("delay-ms")? as u64,
+        None => 0,
+    };
+    stand_in::sink(status, std::time::Duration::from_millis(delay))?;
+    Ok(json!({}))
+}
+
+fn delay_proxy(args: &[String]) -> Result<serde_json::Value, String> {
+    use std::io::Write;
+
+    let options = Options::parse(args)?;
+    let rtt = std::time::Duration::from_millis(options.number("rtt-ms")? as u64);
+    delay_proxy::serve(options.one("upstream")?, rtt, |port| {
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "{}", json!({ "port": port }));
+        let _ = stdout.flush();
+    })?;
+    Ok(json!({}))
 }
 
 fn sqs_rtt(args: &[String]) -> Result<serde_json::Value, String> {

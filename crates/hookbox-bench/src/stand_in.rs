@@ -103,10 +103,11 @@ fn connect(endpoint: &str) -> Result<(TcpStream, BufReader<TcpStream>), String> 
     Ok((stream, reader))
 }
 
-/// A local HTTP target that answers every request at once with `status` and `{}`: the fake Concourse
-/// ATC of the notifier figures and the relay's internal target. `GET /__count` answers how many other
-/// requests it has had. Prints `{"port": N}` on stdout when it listens, then serves until killed.
-pub fn sink(status: u16) -> Result<(), String> {
+/// A local HTTP target that answers every request with `status` and `{}` after `delay` (an ATC's own
+/// time for a check): the fake Concourse ATC of the notifier figures and the relay's internal target.
+/// `GET /__count` answers at once how many other requests it has had. Prints `{"port": N}` on stdout
+/// when it listens, then serves until killed.
+pub fn sink(status: u16, delay: Duration) -> Result<(), String> {
     use std::io::Write;
     use std::net::TcpListener;
     use std::sync::Arc;
@@ -133,6 +134,9 @@ pub fn sink(status: u16) -> Result<(), String> {
                     http::write_message(&mut writer, "HTTP/1.1 200 OK", &headers, body.as_bytes())
                 } else {
                     count.fetch_add(1, Ordering::SeqCst);
+                    if !delay.is_zero() {
+                        std::thread::sleep(delay);
+                    }
                     http::write_message(&mut writer, &status_line, &headers, b"{}")
                 };
                 if written.is_err() || request.closes() {

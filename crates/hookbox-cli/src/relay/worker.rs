@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use hookbox_core::Envelope;
-use tokio::sync::{Semaphore, SemaphorePermit, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::relay::body::BodyResolver;
@@ -45,6 +45,26 @@ pub struct Relay<T> {
     filter: Filter,
     settings: Settings,
     stats: Arc<Stats>,
+}
+
+/// What one receiver of [`Relay::run`] shares with the others.
+struct Receiver {
+    index: usize,
+    /// A permit per message held, received and not yet finished.
+    held: Arc<Semaphore>,
+    /// Whether the last receive came back full: the extra receivers run only while it does.
+    deep: Arc<watch::Sender<bool>>,
+    /// Set by the receiver that found the queue empty under `once`: every receiver stops.
+    halt: Arc<watch::Sender<bool>>,
+    halted: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
+    batches: mpsc::Sender<(Vec<Message>, OwnedSemaphorePermit)>,
+}
+
+/// How many receives a relay with `concurrency` delivery slots keeps in flight while the queue is
+/// deep: enough batches of 10 to fill its slots once per round trip, at least one.
+pub fn receives_in_flight(concurrency: usize) -> usize {
+    concurrency.div_ceil(BATCH).max(1)
 }
 
 /// A received message's identity, for logs and visibility changes.
@@ -86,52 +106,52 @@ impl<T: Target> Relay<T> {
     /// happened.
     ///
     /// Every receive asks for a full batch: the messages beyond the free delivery slots wait for one,
-    /// kept hidden meanwhile. One batch waiting at most, so a relay never holds more than
-    /// `concurrency + 10` messages; asking only for as many as there are free slots made a busy relay
-    /// send several small receives where one does (SQS bills per request, and each one costs a round
-    /// trip).
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Summary {
+    /// kept hidden meanwhile. Asking only for as many as there are free slots made a busy relay send
+    /// several small receives where one does (SQS bills per request, and each one costs a round trip).
+    ///
+    /// SQS is a round trip away (tens of ms from behind a firewall), so one receive at a time caps a
+    /// relay at 10 messages per round trip however fast its target is. While the queue is deep (the
+    /// last receive came back full) up to [`receives_in_flight`] receives run at once; when it is not,
+    /// one receiver long-polls alone, so an idle relay costs one request per `--wait`. A relay never
+    /// holds more than `concurrency` + 10 per receive in flight.
+    pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) -> Summary {
+        let receivers = receives_in_flight(self.settings.concurrency);
         let (deletes, deleter) = mpsc::channel::<String>(self.settings.concurrency.max(BATCH));
-        let deleter = tokio::spawn(self.clone().delete_batches(deleter));
+        let deleter = tokio::spawn(self.clone().delete_batches(deleter, receivers + 1));
         let slots = Arc::new(Semaphore::new(self.settings.concurrency));
-        let held = Arc::new(Semaphore::new(self.settings.concurrency + BATCH));
+        let held = Arc::new(Semaphore::new(self.settings.concurrency + BATCH * receivers));
+        let (halt, halted) = watch::channel(false);
+        let (deep, _) = watch::channel(false);
+        let (deep, halt) = (Arc::new(deep), Arc::new(halt));
+        let (batches, mut received) = mpsc::channel(receivers);
+        let mut receiving = JoinSet::new();
+        for index in 0..receivers {
+            let receiver = Receiver {
+                index,
+                held: held.clone(),
+                deep: deep.clone(),
+                halt: halt.clone(),
+                halted: halted.clone(),
+                shutdown: shutdown.clone(),
+                batches: batches.clone(),
+            };
+            receiving.spawn(self.clone().receive_batches(receiver));
+        }
+        drop(batches);
         let mut deliveries = JoinSet::new();
-        loop {
+        while let Some((messages, mut batch)) = received.recv().await {
             while deliveries.try_join_next().is_some() {}
-            let mut batch = tokio::select! {
-                () = stopped(&mut shutdown) => break,
-                permits = held.clone().acquire_many_owned(BATCH as u32) => {
-                    permits.expect("the semaphore is never closed")
-                }
-            };
-            // A receive cut short by a signal may have taken messages already: they stay hidden for
-            // the visibility timeout and then come back, so nothing is lost.
-            let received = tokio::select! {
-                () = stopped(&mut shutdown) => break,
-                received = self.receive() => received,
-            };
-            match received {
-                Ok(messages) if messages.is_empty() && self.settings.once => break,
-                Ok(messages) => {
-                    for message in messages {
-                        let hold = batch.split(1).expect("a batch holds a permit per message");
-                        let relay = self.clone();
-                        let (slots, deletes, shutdown) = (slots.clone(), deletes.clone(), shutdown.clone());
-                        deliveries.spawn(async move {
-                            relay.handle(message, &slots, shutdown, deletes).await;
-                            drop(hold);
-                        });
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot receive from the queue; trying again in 1s");
-                    tokio::select! {
-                        () = stopped(&mut shutdown) => break,
-                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    }
-                }
+            for message in messages {
+                let hold: OwnedSemaphorePermit = batch.split(1).expect("a batch holds a permit per message");
+                let relay = self.clone();
+                let (slots, deletes, shutdown) = (slots.clone(), deletes.clone(), shutdown.clone());
+                deliveries.spawn(async move {
+                    relay.handle(message, &slots, shutdown, deletes).await;
+                    drop(hold);
+                });
             }
         }
+        while receiving.join_next().await.is_some() {}
         while deliveries.try_join_next().is_some() {}
         tracing::info!(
             in_flight = deliveries.len(),
@@ -156,6 +176,64 @@ impl<T: Target> Relay<T> {
             "relay summary"
         );
         summary
+    }
+
+    /// One receiver: receives batches and hands them on with a hold per message, until the relay
+    /// stops or (with `once`) a receive comes back empty. Receiver 0 always runs; the others only
+    /// while the queue is deep.
+    async fn receive_batches(self: Arc<Self>, receiver: Receiver) {
+        let Receiver {
+            index,
+            held,
+            deep,
+            halt,
+            mut halted,
+            mut shutdown,
+            batches,
+        } = receiver;
+        let mut deep_now = deep.subscribe();
+        loop {
+            if index > 0 {
+                tokio::select! {
+                    () = stopped(&mut halted) => return,
+                    () = stopped(&mut shutdown) => return,
+                    _ = deep_now.wait_for(|deep| *deep) => {}
+                }
+            }
+            let batch = tokio::select! {
+                () = stopped(&mut halted) => return,
+                () = stopped(&mut shutdown) => return,
+                permits = held.clone().acquire_many_owned(BATCH as u32) => {
+                    permits.expect("the semaphore is never closed")
+                }
+            };
+            // A receive cut short by a signal may have taken messages already: they stay hidden for
+            // the visibility timeout and then come back, so nothing is lost. One under way when
+            // another receiver found the queue empty runs to its end: its messages are delivered.
+            let received = tokio::select! {
+                () = stopped(&mut shutdown) => return,
+                received = self.receive() => received,
+            };
+            match received {
+                Ok(messages) if messages.is_empty() && self.settings.once => {
+                    halt.send_replace(true);
+                    return;
+                }
+                Ok(messages) => {
+                    deep.send_replace(messages.len() == BATCH);
+                    if !messages.is_empty() && batches.send((messages, batch)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot receive from the queue; trying again in 1s");
+                    tokio::select! {
+                        () = stopped(&mut shutdown) => return,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        }
     }
 
     async fn receive(&self) -> Result<Vec<Message>, String> {
@@ -364,9 +442,12 @@ impl<T: Target> Relay<T> {
         }
     }
 
-    /// Deletes delivered messages in batches of up to 10, until every sender is gone.
-    async fn delete_batches(self: Arc<Self>, mut handles: mpsc::Receiver<String>) {
+    /// Deletes delivered messages in batches of up to 10, until every sender is gone, with up to
+    /// `in_flight` DeleteMessageBatch requests under way: deletes never wait behind receives, nor a
+    /// full batch behind the previous one's round trip.
+    async fn delete_batches(self: Arc<Self>, mut handles: mpsc::Receiver<String>, in_flight: usize) {
         let mut batch = Vec::with_capacity(BATCH);
+        let mut requests = JoinSet::new();
         while handles.recv_many(&mut batch, BATCH).await > 0 {
             let deadline = tokio::time::Instant::now() + DELETE_LINGER;
             while batch.len() < BATCH {
@@ -377,8 +458,14 @@ impl<T: Target> Relay<T> {
                     _ => break,
                 }
             }
-            self.delete(std::mem::take(&mut batch)).await;
+            while requests.len() >= in_flight {
+                requests.join_next().await;
+            }
+            let relay = self.clone();
+            let handles = std::mem::take(&mut batch);
+            requests.spawn(async move { relay.delete(handles).await });
         }
+        while requests.join_next().await.is_some() {}
     }
 
     async fn delete(&self, handles: Vec<String>) {
@@ -522,6 +609,12 @@ mod tests {
         assert_eq!(delays, [10, 20, 40, 60, 60, 60]);
         assert_eq!(retry_delay(base, max, 0), base);
         assert_eq!(retry_delay(base, Duration::MAX, 1000), base * (1 << 20));
+    }
+
+    #[test]
+    fn a_relay_keeps_enough_receives_in_flight_to_fill_its_slots() {
+        let receives: Vec<usize> = [1, 8, 10, 11, 32, 64].map(receives_in_flight).into();
+        assert_eq!(receives, [1, 1, 1, 2, 4, 7]);
     }
 
     #[test]
