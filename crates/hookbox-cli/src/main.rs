@@ -79,29 +79,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// The AWS configuration of the subcommands that call AWS: the standard chain (environment, profile,
+/// SSO, container and instance credentials) with the SDK's HTTPS client.
+async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(aws_https_client())
+        .load()
+        .await
+}
+
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Relay(args) => {
-            let aws = aws_config::defaults(BehaviorVersion::latest())
-                .http_client(aws_https_client())
-                .load()
-                .await;
+            let aws = aws_config().await;
             args.run(&aws, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Dlq(args) => {
-            let aws = aws_config::defaults(BehaviorVersion::latest())
-                .http_client(aws_https_client())
-                .load()
-                .await;
+            let aws = aws_config().await;
             args.run(&aws).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Hooks(args) => {
-            let aws = aws_config::defaults(BehaviorVersion::latest())
-                .http_client(aws_https_client())
-                .load()
-                .await;
+            let aws = aws_config().await;
             args.run(&aws).await?;
             Ok(ExitCode::SUCCESS)
         }

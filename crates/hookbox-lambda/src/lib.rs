@@ -67,7 +67,7 @@ mod sdk;
 #[cfg(feature = "sdk")]
 pub use aws_types::{SdkConfig, sdk_config::TimeoutConfig};
 #[cfg(feature = "sdk")]
-pub use sdk::{https_client, sdk_config_from_env};
+pub use sdk::{https_client, request_path_timeouts, sdk_config_from_env};
 
 #[cfg(test)]
 mod tests {

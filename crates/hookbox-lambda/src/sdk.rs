@@ -25,6 +25,17 @@ pub fn https_client() -> SharedHttpClient {
 /// `sdk-default-chain` runs aws-config's default chain instead, with the same HTTP client and timeouts;
 /// without the feature the requests fail with the SDK's "no credentials" error, and a warning says why
 /// at cold start.
+/// Timeouts for the AWS services a function calls while a caller waits (SQS, S3, DynamoDB): they answer
+/// in milliseconds, so a stuck connection must not eat the caller's whole timeout (GitHub gives up
+/// after 10 s); each attempt is bounded and the SDK's standard retries get their turn.
+pub fn request_path_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .operation_attempt_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(6))
+        .build()
+}
+
 pub async fn sdk_config_from_env(timeouts: TimeoutConfig) -> SdkConfig {
     let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));

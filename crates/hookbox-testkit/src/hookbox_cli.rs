@@ -72,6 +72,12 @@ impl Hookbox {
         }
     }
 
+    /// The `hookbox` binary at `binary`: inside its own package, the one cargo built for the test
+    /// (`env!("CARGO_BIN_EXE_hookbox")`).
+    pub fn at(binary: impl Into<PathBuf>) -> Self {
+        Self { binary: binary.into() }
+    }
+
     /// Runs `hookbox` with `args`, `stdin` as its input and nothing of the test's environment but
     /// `PATH`, info logs and `env`; fails the test when it takes more than a minute.
     pub fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {

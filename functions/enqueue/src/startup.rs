@@ -1,23 +1,11 @@
 //! Cold start: read the settings, the secrets and the routes, and build the AWS clients, once.
 
-use std::time::Duration;
-
-use hookbox_lambda::{Env, TimeoutConfig};
+use hookbox_lambda::Env;
 
 use crate::config::{ConfigError, Settings, load_routes};
 use crate::handler::Mailbox;
 use crate::hooks::Hooks;
 use crate::storage::Storage;
-
-/// SQS and S3 answer in milliseconds; a stuck connection must not eat the caller's whole timeout (GitHub
-/// gives up after 10 s), so each attempt is bounded and the SDK's standard retries get their turn.
-fn timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(6))
-        .build()
-}
 
 impl Mailbox {
     /// Builds the mailbox from the process environment: routes, settings, clients.
@@ -26,7 +14,7 @@ impl Mailbox {
         let routes = load_routes(env.var("HOOKBOX_ROUTES_FILE").as_deref())?;
         let mut settings = Settings::read(&routes, &env)?;
         // From the variables Lambda sets, not aws-config's provider chain: nothing to read at cold start.
-        let aws = hookbox_lambda::sdk_config_from_env(timeouts()).await;
+        let aws = hookbox_lambda::sdk_config_from_env(hookbox_lambda::request_path_timeouts()).await;
         // Its DynamoDB client is built by the first hook delivery, not here.
         let hooks = Hooks::read(&env, &aws, &mut settings.queue_urls)?;
         // Local S3 stand-ins such as moto serve buckets by path, not by virtual host.

@@ -1,9 +1,7 @@
 //! Cold start: the settings and the DynamoDB client, once.
 
-use std::time::Duration;
-
 use hookbox_hooks::store::HookStore;
-use hookbox_lambda::{Env, SettingsError, TimeoutConfig};
+use hookbox_lambda::{Env, SettingsError};
 
 use crate::api::{HooksApi, Settings};
 
@@ -19,21 +17,12 @@ pub enum ConfigError {
     Settings(#[from] SettingsError),
 }
 
-/// DynamoDB answers in milliseconds; a stuck connection must not eat the API's 30 s.
-fn timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(6))
-        .build()
-}
-
 impl HooksApi {
     /// Builds the API from the process environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = Env::new(|name| std::env::var(name).ok());
         let settings = Settings::read(&env)?;
-        let aws = hookbox_lambda::sdk_config_from_env(timeouts()).await;
+        let aws = hookbox_lambda::sdk_config_from_env(hookbox_lambda::request_path_timeouts()).await;
         let store = HookStore::new(aws_sdk_dynamodb::Client::new(&aws), settings.table.clone());
         Ok(Self { store, settings })
     }
