@@ -296,12 +296,13 @@ impl Watcher {
                 None => BranchRule::Named(branch.to_owned()),
             },
         };
+        let filter = PathFilter::new(&source.paths, &source.ignore_paths);
         Self {
             resource,
             branch,
             tags: TagRule::new(source.tag_filter.as_deref(), source.tag_regex.as_deref()),
-            filter: PathFilter::new(&source.paths, &source.ignore_paths),
-            ci_skip: !source.disable_ci_skip,
+            ci_skip: !source.disable_ci_skip && filter.ci_skip_runs(),
+            filter,
         }
     }
 
@@ -687,33 +688,48 @@ mod tests {
                 "root",
                 json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["./"]})
             ),
+            git(
+                "dot",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["."]})
+            ),
+            // The `#` comments out the rest of the check's command line, its [ci skip] stage too.
+            git(
+                "commented",
+                json!({"uri": "https://github.com/acme/app", "branch": "main", "paths": ["src", "#notes"]})
+            ),
         ]));
         let matcher = GitMatcher::new(&config);
         let with_commits = |commits: Value| push("refs/heads/main", &[], json!({"commits": commits}));
         let cases: [(Value, &[&str]); 6] = [
-            // The skipped commit touches src, the other does not: only the resource that keeps skipped
-            // commits finds a version under src.
+            // The skipped commit touches src, the other does not: only the resources that keep skipped
+            // commits find a version under src.
             (
                 json!([{"message": "x [ci skip]", "modified": ["src/a"]}, {"message": "docs", "modified": ["docs/a"]}]),
-                &["src-all", "open", "root"],
+                &["src-all", "open", "root", "dot", "commented"],
             ),
-            (json!([{"message": "x [skip ci]", "modified": ["src/a"]}]), &["src-all"]),
+            (
+                json!([{"message": "x [skip ci]", "modified": ["src/a"]}]),
+                &["src-all", "commented"],
+            ),
             (json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]), &[]),
             // A merge lists no files, yet may change src.
             (
                 json!([{"message": "Merge branch 'x'"}]),
-                &["src", "src-all", "open", "root"],
+                &["src", "src-all", "open", "root", "dot", "commented"],
             ),
-            (json!([{"message": "Root", "modified": ["README"]}]), &["open", "root"]),
+            (
+                json!([{"message": "Root", "modified": ["README"]}]),
+                &["open", "root", "dot"],
+            ),
             (
                 json!([{"message": "[CI SKIP] is not the marker", "modified": ["src/a"]}]),
-                &["src", "src-all", "open", "root"],
+                &["src", "src-all", "open", "root", "dot", "commented"],
             ),
         ];
         for (commits, expected) in cases {
             let found = matcher.match_push(&with_commits(commits.clone()));
             assert_eq!(names(&config, &found), expected, "{commits}");
-            assert_eq!(found.matches.len() + found.skipped.len(), 4, "{commits}");
+            assert_eq!(found.matches.len() + found.skipped.len(), 6, "{commits}");
         }
         let skipped = matcher.match_push(&with_commits(
             json!([{"message": "x [skip ci]", "modified": ["docs/a"]}]),

@@ -38,6 +38,9 @@ use shell::{Origin, Parsed};
 pub struct PathFilter {
     state: State,
     caveats: Vec<String>,
+    /// Whether the check's commit filters after the path search (`[ci skip]`, `commit_filter`) still
+    /// run: not when an entry starts a bash comment, nor when bash's reading cannot be decided.
+    commit_filters_run: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +68,7 @@ impl Default for PathFilter {
         Self {
             state: State::Open,
             caveats: Vec::new(),
+            commit_filters_run: true,
         }
     }
 }
@@ -83,16 +87,28 @@ impl PathFilter {
         let conservative = |reason: String| Self {
             caveats: vec![format!("{reason}; every push is checked")],
             state: State::Conservative(reason),
+            commit_filters_run: true,
         };
-        let words = match shell::parse(paths, ignore_paths) {
+        let (words, comment) = match shell::parse(paths, ignore_paths) {
             Parsed::Open => return Self::default(),
-            Parsed::Words(words) => words,
-            Parsed::Undecidable(reason) => return conservative(reason),
+            Parsed::Words { words, comment } => (words, comment),
+            Parsed::Undecidable(reason) => {
+                return Self {
+                    commit_filters_run: false,
+                    ..conservative(reason)
+                };
+            }
             Parsed::SyntaxError(reason) => {
                 return conservative(format!("{reason}, so the check of this resource finds no version"));
             }
         };
         let mut caveats = Vec::new();
+        if comment {
+            caveats.push(
+                "a `#` starts a bash comment that also drops the check's [ci skip] filter, so [ci skip] commits count"
+                    .to_owned(),
+            );
+        }
         for (index, written) in paths.iter().enumerate().filter(|_| !implicit) {
             note_rewrite(&mut caveats, "paths", written, &words, Origin::Paths(index));
         }
@@ -130,6 +146,7 @@ impl PathFilter {
             return Self {
                 state: State::Open,
                 caveats,
+                commit_filters_run: !comment,
             };
         }
         for spec in include.iter().chain(&exclude).filter(|spec| spec.item.attr) {
@@ -141,7 +158,15 @@ impl PathFilter {
         Self {
             state: State::Specs { include, exclude },
             caveats,
+            commit_filters_run: !comment,
         }
+    }
+
+    /// Whether the check's `[ci skip]` filter runs after the path search: a `#` that starts a bash
+    /// comment in an entry drops it with the rest of the command line, and so may an entry whose
+    /// reading by bash cannot be decided.
+    pub fn ci_skip_runs(&self) -> bool {
+        self.commit_filters_run
     }
 
     /// Whether the filter lets every change through: the check runs without a pathspec.
@@ -471,8 +496,12 @@ mod tests {
         let f = filter(&["src", "#docs", "lib"], &["src/gen"]);
         assert!(f.includes("src/gen/x"), "the ignore path after the comment is gone");
         assert!(!f.includes("lib/x"));
-        assert_eq!(f.caveats().len(), 3, "{:?}", f.caveats());
+        assert_eq!(f.caveats().len(), 4, "{:?}", f.caveats());
+        assert!(!f.ci_skip_runs(), "the check's [ci skip] stage is commented out too");
         assert!(filter(&["#x"], &[]).is_open());
+        assert!(!filter(&["#x"], &[]).ci_skip_runs());
+        assert!(filter(&["src"], &["docs"]).ci_skip_runs());
+        assert!(!filter(&["$HOME"], &[]).ci_skip_runs(), "undecidable: counted as cut");
     }
 
     #[test]

@@ -36,8 +36,9 @@ impl fmt::Display for Word {
 pub(super) enum Parsed {
     /// No path filtering: the check lists every commit.
     Open,
-    /// The words after `--`.
-    Words(Vec<Word>),
+    /// The words after `--`, and whether a `#` in an entry started a comment: bash then drops the
+    /// rest of the check's command line too, its `[ci skip]` and `commit_filter` stages included.
+    Words { words: Vec<Word>, comment: bool },
     /// The result depends on what the push cannot show (the container's environment, commands
     /// run by the check): the reason.
     Undecidable(String),
@@ -91,7 +92,7 @@ pub(super) fn parse(paths: &[String], ignore_paths: &[String]) -> Parsed {
         }
     }
     match lex(&line) {
-        Ok(raw) => {
+        Ok((raw, comment)) => {
             let mut words = Vec::new();
             // The first word is always the `--` the check writes.
             for (raw, origin) in raw.into_iter().skip(1) {
@@ -108,7 +109,7 @@ pub(super) fn parse(paths: &[String], ignore_paths: &[String]) -> Parsed {
                     }
                 }
             }
-            Parsed::Words(words)
+            Parsed::Words { words, comment }
         }
         Err(Lex::Undecidable(reason)) => Parsed::Undecidable(reason),
         Err(Lex::Syntax(reason)) => Parsed::SyntaxError(reason),
@@ -130,8 +131,9 @@ fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// Splits the command line into raw words (quotes kept), stopping at a comment.
-fn lex(line: &Line) -> Result<Vec<RawWord>, Lex> {
+/// Splits the command line into raw words (quotes kept), stopping at a comment; `true` with them
+/// when a comment cut the line.
+fn lex(line: &Line) -> Result<(Vec<RawWord>, bool), Lex> {
     let byte = |i: usize| line.get(i).map(|&(b, _)| b);
     let mut words = Vec::new();
     let mut i = 0;
@@ -141,7 +143,7 @@ fn lex(line: &Line) -> Result<Vec<RawWord>, Lex> {
         }
         let Some(first) = byte(i) else { break };
         if first == b'#' {
-            break;
+            return Ok((words, true));
         }
         let origin = line[i].1;
         let mut raw = Vec::new();
@@ -182,7 +184,7 @@ fn lex(line: &Line) -> Result<Vec<RawWord>, Lex> {
         }
         words.push((raw, origin));
     }
-    Ok(words)
+    Ok((words, false))
 }
 
 /// Whether the byte at `j` inside double quotes opened before `start` is backslash-escaped.
@@ -469,7 +471,7 @@ mod tests {
 
     fn texts(parsed: &Parsed) -> Vec<String> {
         match parsed {
-            Parsed::Words(words) => words.iter().map(Word::to_string).collect(),
+            Parsed::Words { words, .. } => words.iter().map(Word::to_string).collect(),
             other => panic!("not words: {other:?}"),
         }
     }
@@ -568,7 +570,7 @@ done
         let (mut compared, mut errors, mut mismatches) = (0, 0, Vec::new());
         for ((_, paths, ignore), bash) in cases.iter().zip(&printed) {
             match parse(paths, ignore) {
-                Parsed::Words(words) => {
+                Parsed::Words { words, .. } => {
                     compared += 1;
                     let mut ours = vec!["SENTINEL".to_owned(), "--".to_owned()];
                     ours.extend(words.iter().map(Word::to_string));
