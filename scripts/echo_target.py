@@ -6,7 +6,19 @@ import argparse
 import base64
 import json
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+# The server answers on a thread per connection and the relay delivers concurrently: one locked write
+# per record, so that two records never share a line.
+OUTPUT = threading.Lock()
+
+
+def emit(stream, line):
+    with OUTPUT:
+        stream.write(line + "\n")
+        stream.flush()
 
 
 class Echo(BaseHTTPRequestHandler):
@@ -21,7 +33,7 @@ class Echo(BaseHTTPRequestHandler):
             shown = {"body_base64": base64.b64encode(body).decode("ascii")}
         record = {"method": self.command, "target": self.path,
                   "headers": [[name.lower(), value] for name, value in self.headers.items()], **shown}
-        print(json.dumps(record, ensure_ascii=False), flush=True)
+        emit(sys.stdout, json.dumps(record, ensure_ascii=False))
         reply = b'{"echo": "ok"}'
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -32,14 +44,20 @@ class Echo(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
 
     def log_message(self, format, *args):
-        print(format % args, file=sys.stderr, flush=True)
+        emit(sys.stderr, format % args)
+
+
+class EchoServer(ThreadingHTTPServer):
+    # A relay opens up to --concurrency connections at once; the default backlog of 5 resets the rest.
+    request_queue_size = 128
+    daemon_threads = True
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=9100)
     args = parser.parse_args()
-    ThreadingHTTPServer(("127.0.0.1", args.port), Echo).serve_forever()
+    EchoServer(("127.0.0.1", args.port), Echo).serve_forever()
 
 
 if __name__ == "__main__":
