@@ -189,11 +189,14 @@ fn local_env_vars(moto: &str, mailbox_url: &str, atc: &str) -> Value {
 }
 
 /// The `sam` command of the venv, run from the workspace root with moto's credentials (SAM hands the
-/// caller's credentials and region to the container).
+/// caller's credentials and region to the container). SAM waits 20 s by default for the emulator in a
+/// new container to accept a connection; an arm64 container under qemu on two busy cores has taken
+/// longer, so it waits up to two minutes.
 fn sam() -> Command {
     let mut command = Command::new(venv_tool("sam"));
     command
         .current_dir(workspace_root())
+        .env("SAM_CLI_CONTAINER_CONNECTION_TIMEOUT", "120")
         .env("SAM_CLI_TELEMETRY", "0")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
