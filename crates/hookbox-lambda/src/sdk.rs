@@ -3,28 +3,39 @@
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 use aws_types::sdk_config::{SharedHttpClient, TimeoutConfig};
 
-/// The one HTTPS client of a function: hyper with rustls on ring (no aws-lc-rs). It connects (and reads
-/// the root certificates) at the first request, not at cold start.
+/// The roots AWS's endpoints chain to, compiled in (see the file's header).
+const AWS_ROOTS_PEM: &str = include_str!("aws_roots.pem");
+
+/// The one HTTPS client of a function: hyper with rustls on ring (no aws-lc-rs). It connects at the
+/// first request, not at cold start.
+///
+/// It trusts the roots of AWS's own endpoints, compiled in, unless `SSL_CERT_FILE` or `SSL_CERT_DIR`
+/// names a trust store (a private endpoint behind another CA): then that store, as rustls-native-certs
+/// reads it. The system's bundle is about 150 roots in 220 KB of PEM, read from disk and parsed at the
+/// first request; the compiled-in six are parsed in microseconds, and a host without any CA bundle
+/// still reaches AWS. Measured with scripts/bench on enqueue: 370 KB less peak memory.
 pub fn https_client() -> SharedHttpClient {
+    let trust_store = if crate::trust_store::configured() {
+        TrustStore::default()
+    } else {
+        TrustStore::empty().with_pem_certificate(AWS_ROOTS_PEM)
+    };
+    let tls_context = TlsContext::builder()
+        .with_trust_store(trust_store)
+        .build()
+        .unwrap_or_default();
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls_context)
         .build_https()
 }
 
-/// The SDK configuration from the environment Lambda gives every function: `AWS_REGION`, the execution
-/// role's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when a
-/// stand-in (moto, LocalStack) answers instead of AWS. Nothing is read from disk or the network.
-///
-/// Without credentials in the environment (a developer's machine with a profile), the feature
-/// `sdk-default-chain` runs aws-config's default chain instead, with the same HTTP client and timeouts;
-/// without the feature the requests fail with the SDK's "no credentials" error, and a warning says why
-/// at cold start.
 /// Timeouts for the AWS services a function calls while a caller waits (SQS, S3, DynamoDB): they answer
 /// in milliseconds, so a stuck connection must not eat the caller's whole timeout (GitHub gives up
 /// after 10 s); each attempt is bounded and the SDK's standard retries get their turn.
@@ -36,6 +47,14 @@ pub fn request_path_timeouts() -> TimeoutConfig {
         .build()
 }
 
+/// The SDK configuration from the environment Lambda gives every function: `AWS_REGION`, the execution
+/// role's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when a
+/// stand-in (moto, LocalStack) answers instead of AWS. Nothing is read from disk or the network.
+///
+/// Without credentials in the environment (a developer's machine with a profile), the feature
+/// `sdk-default-chain` runs aws-config's default chain instead, with the same HTTP client and timeouts;
+/// without the feature the requests fail with the SDK's "no credentials" error, and a warning says why
+/// at cold start.
 pub async fn sdk_config_from_env(timeouts: TimeoutConfig) -> SdkConfig {
     let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
@@ -70,4 +89,27 @@ pub async fn sdk_config_from_env(timeouts: TimeoutConfig) -> SdkConfig {
     builder.set_credentials_provider(credentials.map(SharedCredentialsProvider::new));
     builder.set_endpoint_url(env("AWS_ENDPOINT_URL"));
     builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+
+    use super::AWS_ROOTS_PEM;
+
+    /// The SDK's client parses the PEM and adds each certificate at the first request, panicking on
+    /// either failing: every compiled-in root must pass both steps here first.
+    #[test]
+    fn each_compiled_in_root_parses_as_the_sdk_client_adds_it() {
+        let certificates = CertificateDer::pem_slice_iter(AWS_ROOTS_PEM.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .expect("valid PEM");
+        assert_eq!(certificates.len(), 6);
+        let mut roots = rustls::RootCertStore::empty();
+        for certificate in certificates {
+            roots.add(certificate).expect("a parsable root");
+        }
+        assert_eq!(roots.len(), 6);
+    }
 }

@@ -1,6 +1,9 @@
-//! Whether the system has CA certificates to verify TLS servers with, checked at cold start.
+//! Whether the system has CA certificates to verify TLS servers with, checked at cold start by the
+//! functions that use them: the notifiers (their Concourse client), and any function when
+//! `SSL_CERT_FILE` or `SSL_CERT_DIR` is set (the SDK's client then uses that store instead of its
+//! compiled-in AWS roots).
 //!
-//! The HTTPS clients (the SDK's and the ATC's) load the system's certificates lazily, at the first
+//! Those clients load the system's certificates lazily, at the first
 //! request, the way rustls-native-certs finds them: `SSL_CERT_FILE` / `SSL_CERT_DIR` when either is set,
 //! else the bundle files and directories OpenSSL's probe knows (`/etc/ssl/certs/ca-certificates.crt`,
 //! `/etc/pki/tls/certs/ca-bundle.crt`, ...). Without any, every request fails (and a debug build
@@ -26,10 +29,22 @@ struct Places {
     described: String,
 }
 
+/// Whether `SSL_CERT_FILE` or `SSL_CERT_DIR` names a trust store.
+pub fn configured() -> bool {
+    cert_file().is_some() || cert_dirs().is_some()
+}
+
+fn cert_file() -> Option<std::ffi::OsString> {
+    std::env::var_os("SSL_CERT_FILE").filter(|value| !value.is_empty())
+}
+
+fn cert_dirs() -> Option<std::ffi::OsString> {
+    std::env::var_os("SSL_CERT_DIR").filter(|value| !value.is_empty())
+}
+
 impl Places {
     fn from_env() -> Self {
-        let file = std::env::var_os("SSL_CERT_FILE").filter(|value| !value.is_empty());
-        let dirs = std::env::var_os("SSL_CERT_DIR").filter(|value| !value.is_empty());
+        let (file, dirs) = (cert_file(), cert_dirs());
         if file.is_some() || dirs.is_some() {
             let files: Vec<PathBuf> = file.into_iter().map(PathBuf::from).collect();
             let dirs: Vec<PathBuf> = dirs
