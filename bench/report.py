@@ -129,7 +129,7 @@ def checks(report):
             how = "claim check" if point["claim_checked"] else "in the message"
             row(f"enqueue warm p50 / p99 and cost, a {point['size']} body ({how})",
                 f"{ms(point['warm_us']['p50'])} / {ms(point['warm_us']['p99'])}, "
-                f"${point['cost_per_million_function_url']:.3f} per million", "(Function URL; moto)", None)
+                f"${point['cost_per_million_function_url']:.3f} per million", f"(Function URL; {by_size.get('stand_in', 'moto')})", None)
     fanout = report.get("fanout")
     if fanout:
         for point in fanout["points"]:
