@@ -76,8 +76,9 @@ def checks(report):
             row(f"{name} deployment zip, arm64", "not built in this run (scripts/bench --skip-arm64, or the build "
                 "failed)", "≤ 2 MB", False, python_zip)
         else:
-            row(f"{name} deployment zip, arm64", f"{zip_arm / MB:.3f} MB", "≤ 2 MB", zip_arm <= 2 * MB,
-                python_zip)
+            # Checked in decimal MB; the MiB beside it is the unit of Lambda's own package quotas.
+            row(f"{name} deployment zip, arm64", f"{zip_arm / MB:.3f} MB ({zip_arm / 2**20:.3f} MiB)", "≤ 2 MB",
+                zip_arm <= 2 * MB, python_zip)
             row(f"{name} binary, stripped, arm64", f"{sizes['binary_bytes_arm64'] / MB:.3f} MB", "", None)
         if sizes["zip_bytes_x86_64"] is not None:
             row(f"{name} zip, x86_64 (the measured build)", f"{sizes['zip_bytes_x86_64'] / MB:.3f} MB", "", None)
