@@ -2,7 +2,8 @@
 //! runtime emulator, the function binaries running under it, an HTTP target that records what it
 //! receives, a fake Concourse ATC with a notifier function in front of it, the `hookbox` command
 //! (the generator on the pipeline corpus, and `explain`), readers of the log and metric lines a
-//! function writes, and a proxy that cuts a process's line to moto after a chosen call.
+//! function writes, a proxy that cuts a process's line to moto after a chosen call, and a TLS front
+//! with a CA of its own.
 //! Nothing here mocks AWS: the tests talk to real servers on 127.0.0.1 (or, for `sam local`'s
 //! containers, on the Docker bridge's gateway), and every wait is bounded.
 //!
@@ -21,6 +22,7 @@ pub mod pipelines;
 pub mod process;
 pub mod target;
 mod thread_server;
+pub mod tls_front;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
-//! A small HTTP/1 server on a thread of its own, for the test kit's stand-ins (the fake ATC, the cutting
-//! proxy): it answers whatever the test's own runtime is doing (blocked in a wait, say), and stops when
+//! A small HTTP/1 (or raw TCP) server on a thread of its own, for the test kit's stand-ins (the fake ATC,
+//! the cutting proxy, the TLS front): it answers whatever the test's own runtime is doing (blocked in a wait, say), and stops when
 //! stopped or dropped.
 
 use std::convert::Infallible;
@@ -27,6 +27,23 @@ impl ThreadServer {
         A: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
         F: Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
     {
+        Self::start_connections(listener, move |stream| {
+            let answer = answer.clone();
+            async move {
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service_fn(answer))
+                    .await;
+            }
+        })
+    }
+
+    /// Hands every connection `listener` accepts to `serve`, each on a task of its own: for a stand-in
+    /// that speaks something other than plain HTTP/1 (the TLS front).
+    pub fn start_connections<S, F>(listener: TcpListener, serve: S) -> Self
+    where
+        S: Fn(tokio::net::TcpStream) -> F + Send + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
         listener.set_nonblocking(true).expect("a non-blocking listener");
         let addr = listener.local_addr().expect("a bound address");
         let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
@@ -42,12 +59,7 @@ impl ThreadServer {
                         _ = &mut stopped => break,
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
-                            let answer = answer.clone();
-                            tokio::spawn(async move {
-                                let _ = http1::Builder::new()
-                                    .serve_connection(TokioIo::new(stream), service_fn(answer))
-                                    .await;
-                            });
+                            tokio::spawn(serve(stream));
                         }
                     }
                 }

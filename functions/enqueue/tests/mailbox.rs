@@ -13,6 +13,7 @@ use hookbox_testkit::aws::{LocalAws, local_aws_env};
 use hookbox_testkit::lambda::{Emulator, Function};
 use hookbox_testkit::logs::{MetricValue, json_lines, line_with, log_lines, metric};
 use hookbox_testkit::moto::Moto;
+use hookbox_testkit::tls_front::TlsFront;
 use hookbox_testkit::{TempDir, workspace_root};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -818,6 +819,43 @@ async fn a_function_without_ca_certificates_refuses_to_start_without_a_panic() {
         line.contains("no CA certificates") && line.contains("/nonexistent/ca-certificates.crt"),
         "{line}"
     );
+}
+
+/// The SDK's client trusts AWS's roots, compiled in, and no other: an endpoint behind a CA of its own is
+/// refused (a 5xx the sender retries, nothing stored, no panic) until `SSL_CERT_FILE` names that CA, and
+/// then the same request is stored through it.
+#[tokio::test]
+async fn the_sdk_trusts_a_private_ca_only_when_ssl_cert_file_names_it() {
+    let moto = Moto::start();
+    let aws = LocalAws::new(&moto.endpoint()).await;
+    let mailbox_url = aws.create_queue("mailbox", 262_144).await;
+    let front = TlsFront::start(&moto.endpoint());
+    let event = sample_event("enqueue-github-push-httpapi.json");
+    for trusted in [false, true] {
+        let mut env = local_aws_env(&front.endpoint());
+        env.push(("HOOKBOX_QUEUE_MAILBOX".into(), mailbox_url.clone()));
+        if trusted {
+            env.push(("SSL_CERT_FILE".into(), front.ca_file().display().to_string()));
+        }
+        let emulator = Emulator::start();
+        let mut function = Function::start(&emulator, FUNCTION, Path::new(env!("CARGO_BIN_EXE_enqueue")), &env);
+        let (status, answer) = emulator.invoke_http(&function, FUNCTION, &event).await;
+        let logs = function.logs();
+        assert!(!logs.contains("panicked"), "{logs}");
+        if trusted {
+            assert_eq!(status, 202, "{answer}\n{logs}");
+            assert_eq!(aws.drain(&mailbox_url, 1, WAIT).await.len(), 1, "{logs}");
+        } else {
+            assert!(status == 502 || status == 503, "{status} {answer}\n{logs}");
+            assert!(
+                logs.contains("UnknownIssuer"),
+                "the refusal names the certificate: {logs}"
+            );
+            assert!(function.is_running(), "{logs}");
+            let stored = aws.drain(&mailbox_url, 1, Duration::from_secs(1)).await;
+            assert!(stored.is_empty(), "{stored:?}");
+        }
+    }
 }
 
 /// Started by hand, without the variables a Lambda runtime sets: one error line naming the first
