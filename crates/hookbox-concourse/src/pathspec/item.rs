@@ -31,9 +31,12 @@ pub(super) enum Interest {
 }
 
 impl Item {
-    /// The implicit "everything" git adds when every element is an exclusion.
-    pub fn everything() -> Self {
-        Self::parse(b".").expect("`.` is a valid pathspec")
+    /// The implicit "everything" git adds when every element is an exclusion: parsed once, as every
+    /// file of every push may ask for it.
+    pub fn everything() -> &'static Self {
+        static EVERYTHING: std::sync::LazyLock<Item> =
+            std::sync::LazyLock::new(|| Item::parse(b".").expect("`.` is a valid pathspec"));
+        &EVERYTHING
     }
 
     /// Parses one word as `init_pathspec_item` does in a bare repository at its top.

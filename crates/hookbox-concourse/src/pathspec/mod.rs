@@ -239,18 +239,18 @@ fn note_rewrite(caveats: &mut Vec<String>, field: &str, written: &str, words: &[
 /// The verdict of git's tree walk for one file, with `:(attr:…)` items taken to hold or not.
 fn decide(include: &[Spec], exclude: &[Spec], path: &[u8], attr_holds: bool) -> PathVerdict {
     let usable = |spec: &&Spec| attr_holds || !spec.item.attr;
-    let everything = Item::everything();
-    let include_items: Vec<&Item> = if include.is_empty() {
-        vec![&everything]
-    } else {
-        include.iter().filter(usable).map(|spec| &spec.item).collect()
+    let interests = |base: &[u8], entry: &[u8], is_dir: bool| {
+        if include.is_empty() {
+            Item::everything().at(base, entry, is_dir) != Interest::No
+        } else {
+            include
+                .iter()
+                .filter(usable)
+                .any(|spec| spec.item.at(base, entry, is_dir) != Interest::No)
+        }
     };
     // Every leading directory and then the file must interest one of the included pathspecs.
-    let included = levels(path).all(|(base, entry, is_dir)| {
-        include_items
-            .iter()
-            .any(|item| item.at(base, entry, is_dir) != Interest::No)
-    });
+    let included = levels(path).all(|(base, entry, is_dir)| interests(base, entry, is_dir));
     if !included {
         return PathVerdict::NotInPaths;
     }
