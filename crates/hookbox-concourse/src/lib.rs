@@ -30,7 +30,7 @@ pub mod tags;
 pub mod vars;
 
 pub use auth::AuthMode;
-pub use client::{CheckError, CheckTarget, ClientError, ConcourseClient, Credentials, Triggered};
+pub use client::{CheckError, CheckTarget, ClientError, ConcourseClient, Credentials, Roots, Triggered};
 pub use config::{ConcourseConfig, ConfigError, Resource, Source};
 pub use explain::Explanation;
 pub use git::{GitMatcher, GitVerdict, MatchKind, MatchReason, PushMatch};

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use hookbox_concourse::{CheckError, CheckTarget, ClientError, ConcourseClient, Credentials};
+use hookbox_concourse::{CheckError, CheckTarget, ClientError, ConcourseClient, Credentials, Roots};
 use hookbox_testkit::fake_atc::{Behaviour, FakeAtc};
 
 const TIMEOUT: Duration = Duration::from_millis(800);
@@ -17,7 +17,7 @@ fn target(pipeline: &str, resource: &str, token: Option<&str>) -> CheckTarget {
 }
 
 fn client(atc: &FakeAtc, credentials: Credentials) -> ConcourseClient {
-    ConcourseClient::new(&atc.url(), "main", credentials, TIMEOUT).unwrap()
+    ConcourseClient::new(&atc.url(), "main", credentials, TIMEOUT, Roots::CompiledIn).unwrap()
 }
 
 #[tokio::test]
@@ -98,6 +98,7 @@ async fn password_sessions_are_reused_and_renewed_after_a_401() {
             password: "nope".into(),
         },
         TIMEOUT,
+        Roots::CompiledIn,
     )
     .unwrap();
     let error = wrong.check(&target("app", "a", None)).await.unwrap_err();
@@ -145,7 +146,7 @@ fn a_url_that_names_no_http_server_is_refused_when_the_client_is_built() {
         "mailto:ci@example.com",
         "ftp://ci.example.com",
     ] {
-        let error = ConcourseClient::new(url, "main", Credentials::None, TIMEOUT)
+        let error = ConcourseClient::new(url, "main", Credentials::None, TIMEOUT, Roots::CompiledIn)
             .err()
             .unwrap_or_else(|| panic!("{url} was accepted"));
         assert!(

@@ -21,10 +21,6 @@ use crate::metrics::{Metric, Metrics, MetricsConfig, Unit};
 pub trait Function {
     /// Its short name (`enqueue`): the `Function` dimension of its metrics.
     const NAME: &'static str;
-    /// Whether it verifies TLS servers with the system's CA certificates (the notifiers' Concourse
-    /// client does: an ATC may have any CA). The SDK's client has AWS's roots compiled in
-    /// ([`crate::https_client`]), so a function that only calls AWS needs no CA bundle on the host.
-    const SYSTEM_CA_CERTIFICATES: bool = false;
     /// The event it reads.
     type Event: DeserializeOwned;
     /// What it answers.
@@ -40,8 +36,8 @@ pub trait Function {
 }
 
 /// Installs the JSON log subscriber, checks that Lambda (or an emulator) started the process and that
-/// TLS can work (the system has CA certificates, when the function or `SSL_CERT_FILE`/`SSL_CERT_DIR`
-/// asks for them), runs `start` (the cold start: configuration, secrets,
+/// TLS can work (the store `SSL_CERT_FILE`/`SSL_CERT_DIR` names has certificates, when either is set:
+/// otherwise every client has its roots compiled in), runs `start` (the cold start: configuration, secrets,
 /// clients, built once), then hands every invocation to the function it built. A cold start that fails is logged as one error line, reported to the
 /// Runtime API and ends the process with status 1, so that Lambda does not keep a half-configured
 /// function and the caller hears of it at once. What an invocation recorded is written after it, as
@@ -55,7 +51,7 @@ where
     if let Err(error) = crate::runtime_env::check() {
         crate::init_error::exit_with(&error).await;
     }
-    if (F::SYSTEM_CA_CERTIFICATES || crate::trust_store::configured())
+    if crate::trust_store::configured()
         && let Err(error) = crate::trust_store::check()
     {
         crate::init_error::exit_with(&error).await;
@@ -80,8 +76,6 @@ where
 pub trait HttpHandler {
     /// Its short name (`enqueue`): the `Function` dimension of its metrics.
     const NAME: &'static str;
-    /// As [`Function::SYSTEM_CA_CERTIFICATES`].
-    const SYSTEM_CA_CERTIFICATES: bool = false;
 
     /// Answers `request`, recording its metrics in `metrics`. `invocation_id` is Lambda's request id:
     /// it names the request in the answer when the gateway gave it no id of its own. The logs name
@@ -106,7 +100,6 @@ pub struct HttpFunction<H>(pub H);
 
 impl<H: HttpHandler> Function for HttpFunction<H> {
     const NAME: &'static str = H::NAME;
-    const SYSTEM_CA_CERTIFICATES: bool = H::SYSTEM_CA_CERTIFICATES;
     type Event = Box<RawValue>;
     type Response = GatewayResponse;
 

@@ -35,6 +35,7 @@ pub use json_log::{JsonLog, rfc3339_millis};
 pub use metrics::{Metric, Metrics, MetricsConfig, Unit};
 pub use settings::{Env, SettingsError};
 use tracing::level_filters::LevelFilter;
+pub use trust_store::configured as trust_store_configured;
 
 /// Installs the JSON subscriber; [`run`] calls it first thing.
 fn init_tracing() {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use hookbox_concourse::{CheckError, CheckTarget, ConcourseClient, ConcourseConfig, Triggered};
+use hookbox_concourse::{CheckError, CheckTarget, ConcourseClient, ConcourseConfig, Roots, Triggered};
 use hookbox_lambda::Metrics;
 use serde::Serialize;
 
@@ -66,8 +66,14 @@ impl Concourse {
         } else {
             &config.atc_url
         };
-        let client =
-            ConcourseClient::new(atc_url, &config.team, credentials, timeout).map_err(StartupError::AtcClient)?;
+        // Mozilla's roots compiled in, unless SSL_CERT_FILE or SSL_CERT_DIR names a store (a private CA).
+        let roots = if hookbox_lambda::trust_store_configured() {
+            Roots::System
+        } else {
+            Roots::CompiledIn
+        };
+        let client = ConcourseClient::new(atc_url, &config.team, credentials, timeout, roots)
+            .map_err(StartupError::AtcClient)?;
         Ok(Self {
             config,
             webhook_tokens,

@@ -47,8 +47,6 @@ struct PushReport<'a> {
 
 impl HttpHandler for Notifier {
     const NAME: &'static str = "github-concourse";
-    // The Concourse client verifies the ATC with the system's CA certificates.
-    const SYSTEM_CA_CERTIFICATES: bool = true;
 
     /// Handles one delivery, named in the answer by the gateway's request id, or else by
     /// `invocation_id`, and counted by kind: `push`, `ping`, `ignored` or `refused` (any 4xx).

@@ -312,6 +312,35 @@ async fn a_slow_failing_or_down_atc_answers_502_within_the_timeout() {
     assert!(!body.to_string().contains("src-token"), "{body}");
 }
 
+/// The Concourse client trusts Mozilla's roots, compiled in, and no other: an ATC behind a private CA
+/// fails every check (502, nothing reaches it, the certificate named in the log) until `SSL_CERT_FILE`
+/// names that CA; then the same push checks both resources through TLS.
+#[tokio::test]
+async fn an_atc_behind_a_private_ca_is_trusted_only_through_ssl_cert_file() {
+    let matching = push("acme/api", "refs/heads/main", &["src/lib.rs"]);
+    for trusted in [false, true] {
+        let secrets = format!(r#"["{SECRET}"]"#);
+        let mut env = vec![("HOOKBOX_GITHUB_WEBHOOK_SECRETS", secrets.as_str())];
+        env.extend_from_slice(SECRETS);
+        let binary = Path::new(env!("CARGO_BIN_EXE_github-concourse"));
+        let stack = NotifierStack::start_over_tls(FUNCTION, binary, config(), &env, trusted);
+        atc_accepts_config_tokens(&stack.atc);
+        let (status, body, checked) = stack.push(&matching).await;
+        if trusted {
+            assert_eq!(status, 200, "{body}\n{}", stack.function.logs());
+            assert_eq!(checked.len(), 2, "{body}");
+        } else {
+            assert_eq!(status, 502, "{body}");
+            assert!(checked.is_empty(), "{checked:?}");
+            let logs = stack.function.logs();
+            assert!(
+                logs.contains("UnknownIssuer"),
+                "the refusal names the certificate: {logs}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn password_logins_are_renewed_after_the_session_expires() {
     let mut config = config();

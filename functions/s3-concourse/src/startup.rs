@@ -32,8 +32,6 @@ impl Notifier {
 
 impl hookbox_lambda::Function for Notifier {
     const NAME: &'static str = "s3-concourse";
-    // The Concourse client verifies the ATC with the system's CA certificates.
-    const SYSTEM_CA_CERTIFICATES: bool = true;
     type Event = Value;
     type Response = Value;
 
