@@ -125,7 +125,7 @@ pub struct ConcourseClient {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Roots {
     /// Mozilla's list, compiled in (webpki-roots): nothing read from disk when the client is built,
-    /// which is at a notifier's cold start (the system's bundle took 6 ms of it).
+    /// which is at a notifier's cold start (the system's store took about 7 ms of it).
     CompiledIn,
     /// The system's store as rustls-native-certs finds it: `SSL_CERT_FILE`/`SSL_CERT_DIR`, else the
     /// system's bundle. For an ATC behind a private CA.
