@@ -1,14 +1,11 @@
-//! Whether the system has CA certificates to verify TLS servers with, checked at cold start by the
-//! functions that use them: the notifiers (their Concourse client), and any function when
-//! `SSL_CERT_FILE` or `SSL_CERT_DIR` is set (the SDK's client then uses that store instead of its
-//! compiled-in AWS roots).
+//! Whether `SSL_CERT_FILE` or `SSL_CERT_DIR` names a trust store ([`configured`]), and whether that
+//! store has CA certificates ([`check`], run at cold start only when one is named).
 //!
-//! Those clients load the system's certificates lazily, at the first
-//! request, the way rustls-native-certs finds them: `SSL_CERT_FILE` / `SSL_CERT_DIR` when either is set,
-//! else the bundle files and directories OpenSSL's probe knows (`/etc/ssl/certs/ca-certificates.crt`,
-//! `/etc/pki/tls/certs/ca-bundle.crt`, ...). Without any, every request fails (and a debug build
-//! panics inside the SDK), so a function refuses to start instead, naming where it looked. The check
-//! runs the same search without parsing a certificate: a few `stat`s, not the bundle's 200 KB.
+//! Without either variable every client has its roots compiled in (AWS's for the SDK's client,
+//! Mozilla's for the notifiers' Concourse client) and reads nothing from disk. With one, the clients
+//! read that store the way rustls-native-certs finds it; an empty or missing store would fail every
+//! request (and a debug build panics inside the SDK), so a function refuses to start instead, naming
+//! where it looked. The check runs the same search without parsing a certificate: a few `stat`s.
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
-//! A small HTTP/1 (or raw TCP) server on a thread of its own, for the test kit's stand-ins (the fake ATC,
-//! the cutting proxy, the TLS front): it answers whatever the test's own runtime is doing (blocked in a wait, say), and stops when
-//! stopped or dropped.
+//! A small HTTP/1 (or raw TCP) server on a thread of its own, for the test kit's stand-ins (the fake
+//! ATC, the cutting proxy, the TLS front): it answers whatever the test's own runtime is doing (blocked
+//! in a wait, say), and stops when stopped or dropped.
 
 use std::convert::Infallible;
 use std::future::Future;
