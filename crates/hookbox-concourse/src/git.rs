@@ -162,14 +162,6 @@ impl GitVerdict {
             commits: Vec::new(),
         }
     }
-
-    /// The reason the notifier reports, when the resource is checked.
-    pub fn match_reason(&self) -> Option<MatchReason> {
-        self.matched.map(|reason| MatchReason {
-            reason,
-            detail: self.reason.clone(),
-        })
-    }
 }
 
 /// The outcome of matching one push.
@@ -252,8 +244,14 @@ impl GitMatcher {
         let mut skipped: Vec<(usize, String)> = Vec::new();
         for watcher in keys.iter().filter_map(|key| self.by_repo.get(key)).flatten() {
             let verdict = watcher.weigh(push, Detail::Decision);
-            match verdict.match_reason() {
-                Some(reason) => matches.push((watcher.resource, reason)),
+            match verdict.matched {
+                Some(reason) => matches.push((
+                    watcher.resource,
+                    MatchReason {
+                        reason,
+                        detail: verdict.reason,
+                    },
+                )),
                 None => skipped.push((watcher.resource, verdict.reason)),
             }
         }
@@ -419,12 +417,19 @@ impl Watcher {
         let (deciding, skipped) = match detail {
             Detail::Full => {
                 verdict.commits = push.commits.iter().map(|commit| self.commit_verdict(commit)).collect();
-                let deciding = verdict.commits.iter().find(|commit| commit.counts).cloned();
+                let deciding = verdict
+                    .commits
+                    .iter()
+                    .find(|commit| commit.counts)
+                    .map(|commit| Deciding {
+                        id: commit.id.clone(),
+                        file: commit.files.iter().find(|file| file.verdict.counts()).cloned(),
+                    });
                 let skipped = verdict.commits.iter().filter(|commit| commit.skipped.is_some()).count();
                 (deciding, skipped)
             }
-            // The notifier needs only the first commit that counts (and nothing when the commits
-            // cannot decide): no verdict per file of every commit.
+            // The notifier needs only the first commit that counts and its first file that does (and
+            // nothing when the commits cannot decide): no verdict for every file of every commit.
             Detail::Decision if unknown.is_some() => (None, 0),
             Detail::Decision => {
                 let mut skipped = 0;
@@ -433,7 +438,16 @@ impl Watcher {
                     let (is_skipped, counts) = self.commit_counts(commit);
                     skipped += usize::from(is_skipped);
                     if counts {
-                        deciding = Some(self.commit_verdict(commit));
+                        deciding = Some(Deciding {
+                            id: commit.id.clone(),
+                            file: commit
+                                .files()
+                                .find(|path| self.filter.includes(path))
+                                .map(|path| FileVerdict {
+                                    path: path.to_owned(),
+                                    verdict: self.filter.verdict(path),
+                                }),
+                        });
                         break;
                     }
                 }
@@ -447,19 +461,19 @@ impl Watcher {
             return verdict;
         }
         match deciding {
-            Some(commit) => {
+            Some(Deciding { id, file }) => {
                 verdict.matched = Some(MatchKind::Changed);
-                verdict.reason = match commit.files.iter().find(|file| file.verdict.counts()) {
+                verdict.reason = match file {
                     Some(file) => match &file.verdict {
                         PathVerdict::Included { pattern } => {
-                            format!("{} changes {} (paths: {pattern})", short(&commit.id), file.path)
+                            format!("{} changes {} (paths: {pattern})", short(&id), file.path)
                         }
                         PathVerdict::Conservative { reason } => {
-                            format!("{} changes {} ({reason})", short(&commit.id), file.path)
+                            format!("{} changes {} ({reason})", short(&id), file.path)
                         }
-                        _ => format!("{} changes {}", short(&commit.id), file.path),
+                        _ => format!("{} changes {}", short(&id), file.path),
                     },
-                    None => format!("{} is a new commit", short(&commit.id)),
+                    None => format!("{} is a new commit", short(&id)),
                 };
             }
             None => {
@@ -507,6 +521,13 @@ impl Watcher {
             files,
         }
     }
+}
+
+/// The first listed commit that makes a new version, and its first file that counts (none when the
+/// commit lists no files): what the reason of a match names.
+struct Deciding {
+    id: String,
+    file: Option<FileVerdict>,
 }
 
 /// A commit id as people read it.
@@ -738,6 +759,49 @@ mod tests {
             skipped.skipped[2].1,
             "every new commit is marked [ci skip] or [skip ci]"
         );
+    }
+
+    /// The notifier decides from the first commit and file that count (`Detail::Decision`), `explain`
+    /// from every verdict (`Detail::Full`): both must check the same resources, for the same words.
+    #[test]
+    fn the_notifier_and_explain_give_the_same_reasons() {
+        let (config, matcher) = setup();
+        let commits = json!([
+            {"id": "aaaaaaa1", "message": "docs", "modified": ["docs/a.md", "README.md"]},
+            {"id": "bbbbbbb2", "message": "code", "added": ["docs/b.md"], "modified": ["src/lib.rs", "src/x.rs"]},
+            {"id": "ccccccc3", "message": "merge"},
+        ]);
+        for (git_ref, commits) in [
+            ("refs/heads/main", commits.clone()),
+            ("refs/heads/main", json!([commits[2]])),
+            ("refs/heads/main", json!([commits[0]])),
+            ("refs/heads/dev", commits.clone()),
+            ("refs/tags/v1.2", commits.clone()),
+        ] {
+            let push = push(git_ref, &[], json!({"commits": commits}));
+            let keys = push.repository_keys();
+            let found = matcher.match_push(&push);
+            for index in 0..config.resources.len() {
+                let Some(full) = matcher.weigh(index, &push, &keys) else {
+                    continue;
+                };
+                let decided = found.matches.iter().find(|(resource, _)| *resource == index);
+                let skipped = found.skipped.iter().find(|(resource, _)| *resource == index);
+                match (full.matched, decided, skipped) {
+                    (Some(kind), Some((_, reason)), None) => {
+                        assert_eq!(
+                            (reason.reason, &reason.detail),
+                            (kind, &full.reason),
+                            "{git_ref} {index}"
+                        );
+                    }
+                    (None, None, Some((_, why))) => assert_eq!(why, &full.reason, "{git_ref} {index}"),
+                    // Only another repository's resource is neither checked nor listed as skipped.
+                    (None, None, None) => assert_eq!(config.resources[index].name, "other-repo"),
+                    other => panic!("{git_ref}: resource {index} weighs {other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -36,14 +36,20 @@ pub fn normalize(url: &str) -> Option<String> {
         Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
         _ => host_port,
     };
-    let mut host = canonical_host(&host.to_ascii_lowercase());
+    let host = host.to_ascii_lowercase();
     let path = path.split(['?', '#']).next().unwrap_or_default().trim_matches('/');
     let path = path.strip_suffix(".git").unwrap_or(path).trim_end_matches('/');
-    let path = api_path(&mut host, path);
+    let (host, path) = api_path(canonical_host(&host), path);
     if host.is_empty() || path.is_empty() || host.contains("((") || path.contains("((") {
         return None;
     }
-    Some(format!("{host}/{path}").to_ascii_lowercase())
+    // Built in one allocation: every push asks for the keys of its URLs.
+    let mut key = String::with_capacity(host.len() + 1 + path.len());
+    key.push_str(host);
+    key.push('/');
+    key.push_str(path);
+    key.make_ascii_lowercase();
+    Some(key)
 }
 
 /// `user:password@host:port` and the path after it. The user or password may be a `((var))` whose
@@ -58,7 +64,7 @@ fn split_authority(rest: &str) -> (&str, &str) {
 }
 
 /// The host a repository lives on, for the hosts that answer under another name too.
-fn canonical_host(host: &str) -> String {
+fn canonical_host(host: &str) -> &str {
     let host = host.strip_prefix("www.").unwrap_or(host);
     match host {
         "ssh.github.com" => "github.com",
@@ -66,18 +72,16 @@ fn canonical_host(host: &str) -> String {
         "altssh.bitbucket.org" => "bitbucket.org",
         other => other,
     }
-    .to_owned()
 }
 
-/// The repository's path from an API URL of it, else the path as it is.
-fn api_path<'a>(host: &mut String, path: &'a str) -> &'a str {
+/// The repository's host and path from an API URL of it, else both as they are.
+fn api_path<'a>(host: &'a str, path: &'a str) -> (&'a str, &'a str) {
     if host == "api.github.com"
         && let Some(repo) = path.strip_prefix("repos/")
     {
-        "github.com".clone_into(host);
-        return repo;
+        return ("github.com", repo);
     }
-    path.strip_prefix("api/v3/repos/").unwrap_or(path)
+    (host, path.strip_prefix("api/v3/repos/").unwrap_or(path))
 }
 
 #[cfg(test)]

@@ -515,9 +515,17 @@ fn pipeline(repo: &Path, work: &Path, base: &str, cases: &[(Vec<String>, Vec<Str
         .collect()
 }
 
-/// What the filter says of one commit: counted, and whether it was only conservatively.
+/// What the filter says of one commit: counted, and whether it was only conservatively. The
+/// notifier's shortcut (`includes`) must say what the verdict says, file by file.
 fn filter_counts(filter: &PathFilter, commit: &Commit) -> (bool, bool) {
     let verdicts: Vec<PathVerdict> = commit.changed.iter().map(|p| filter.verdict(p)).collect();
+    for (path, verdict) in commit.changed.iter().zip(&verdicts) {
+        assert_eq!(
+            filter.includes(path),
+            verdict.counts(),
+            "includes({path:?}) against {verdict:?}"
+        );
+    }
     let conservative = verdicts.iter().any(|v| matches!(v, PathVerdict::Conservative { .. }));
     (verdicts.iter().any(PathVerdict::counts), conservative)
 }

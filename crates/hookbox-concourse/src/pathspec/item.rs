@@ -137,12 +137,12 @@ impl Item {
     /// The file at `path` as `tree_entry_interesting` sees it: every leading directory, then the
     /// file itself, must be interesting.
     pub fn matches_path(&self, path: &[u8]) -> bool {
-        levels(path).all(|(base, entry, is_dir)| self.at(base, entry, is_dir) != Interest::No)
+        levels(path).all(|level| self.at(level) != Interest::No)
     }
 
-    /// git's `do_match` for this one item: the entry `entry` inside the directory `base` (empty,
-    /// or ending with `/`).
-    pub fn at(&self, base: &[u8], entry: &[u8], is_dir: bool) -> Interest {
+    /// git's `do_match` for this one item: the level's entry inside its directory.
+    pub fn at(&self, level: Level<'_>) -> Interest {
+        let (base, entry, is_dir) = (level.base(), level.entry(), level.is_dir);
         let pattern = &self.pattern[..];
         let (len, base_len) = (pattern.len(), base.len());
         if base_len >= len {
@@ -170,8 +170,7 @@ impl Item {
         if fixed > 0 && (base_len < fixed || !self.same(&base[..fixed], &pattern[..fixed])) {
             return Interest::No;
         }
-        let full = [base, entry].concat();
-        if self.fnmatch(pattern, &full, fixed) || is_dir {
+        if self.fnmatch(pattern, level.upto, fixed) || is_dir {
             Interest::Entry
         } else {
             Interest::No
@@ -203,8 +202,42 @@ impl Item {
     }
 }
 
-/// The tree levels of a file path: (directory so far with its `/`, entry name, entry is a directory).
-pub(super) fn levels(path: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], bool)> {
+/// One step of git's tree walk towards a file: an entry inside a directory.
+///
+/// It keeps the path up to the end of the entry, so that a wildcard pattern can be matched against
+/// the directory and the entry together without joining them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Level<'a> {
+    /// The path up to and including the entry's name.
+    upto: &'a [u8],
+    /// Where the entry's name starts: the directory before it (empty, or ending with `/`).
+    base_len: usize,
+    /// Whether the entry is a directory on the way to the file.
+    pub is_dir: bool,
+}
+
+impl<'a> Level<'a> {
+    pub fn base(&self) -> &'a [u8] {
+        &self.upto[..self.base_len]
+    }
+
+    pub fn entry(&self) -> &'a [u8] {
+        &self.upto[self.base_len..]
+    }
+
+    /// The file itself: the last level of `path`.
+    pub fn file(path: &'a [u8]) -> Self {
+        let base_len = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+        Self {
+            upto: path,
+            base_len,
+            is_dir: false,
+        }
+    }
+}
+
+/// The tree levels of a file path: each leading directory, then the file.
+pub(super) fn levels(path: &[u8]) -> impl Iterator<Item = Level<'_>> {
     let mut start = 0;
     std::iter::from_fn(move || {
         if start > path.len() {
@@ -214,7 +247,11 @@ pub(super) fn levels(path: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], bool)> 
             .iter()
             .position(|&b| b == b'/')
             .map_or(path.len(), |i| start + i);
-        let level = (&path[..start], &path[start..end], end < path.len());
+        let level = Level {
+            upto: &path[..end],
+            base_len: start,
+            is_dir: end < path.len(),
+        };
         start = end + 1;
         Some(level)
     })

@@ -30,7 +30,7 @@ mod wildmatch;
 
 use serde::Serialize;
 
-use item::{Interest, Item, levels};
+use item::{Interest, Item, Level, levels};
 use shell::{Origin, Parsed};
 
 /// A resource's path filter: `paths` and `ignore_paths` together.
@@ -174,9 +174,18 @@ impl PathFilter {
         self.state == State::Open
     }
 
-    /// Whether a change to `path` counts.
+    /// Whether a change to `path` counts: [`PathFilter::verdict`] without the reason, which the
+    /// notifier asks of every file of a push and so is worth not spelling out.
     pub fn includes(&self, path: &str) -> bool {
-        self.verdict(path).counts()
+        match &self.state {
+            State::Open | State::Conservative(_) => true,
+            State::Specs { include, exclude } => {
+                let path = path.as_bytes();
+                let counts = |attr_holds| decide(include, exclude, path, attr_holds).counts();
+                // An attr item that would change the outcome makes the file count (see `verdict`).
+                counts(false) || (self.has_attr() && counts(true))
+            }
+        }
     }
 
     /// Whether a change to `path` counts, and which entry decided it: what `hookbox concourse
@@ -188,12 +197,12 @@ impl PathFilter {
             State::Specs { include, exclude } => {
                 let path = path.as_bytes();
                 let without = decide(include, exclude, path, false);
-                if !include.iter().chain(exclude).any(|spec| spec.item.attr) {
-                    return without;
+                if !self.has_attr() {
+                    return without.reason(include, path, false);
                 }
                 let with = decide(include, exclude, path, true);
                 if with.counts() == without.counts() {
-                    return without;
+                    return without.reason(include, path, false);
                 }
                 let entry = include
                     .iter()
@@ -205,6 +214,14 @@ impl PathFilter {
                     reason: format!("`{entry}` depends on .gitattributes, which a push does not show"),
                 }
             }
+        }
+    }
+
+    /// Whether some pathspec is an `:(attr:…)` item, which the push cannot decide.
+    fn has_attr(&self) -> bool {
+        match &self.state {
+            State::Specs { include, exclude } => include.iter().chain(exclude).any(|spec| spec.item.attr),
+            State::Open | State::Conservative(_) => false,
         }
     }
 
@@ -236,54 +253,75 @@ fn note_rewrite(caveats: &mut Vec<String>, field: &str, written: &str, words: &[
     }
 }
 
-/// The verdict of git's tree walk for one file, with `:(attr:…)` items taken to hold or not.
-fn decide(include: &[Spec], exclude: &[Spec], path: &[u8], attr_holds: bool) -> PathVerdict {
+/// What git's tree walk decides for one file, borrowing the spec that decided.
+enum Decision<'a> {
+    Included,
+    NotInPaths,
+    Ignored(&'a Spec),
+}
+
+impl Decision<'_> {
+    fn counts(&self) -> bool {
+        matches!(self, Self::Included)
+    }
+
+    /// The decision with the entry that made it: which included pathspec takes the file is looked
+    /// for only here, as only `explain` and the log lines name it.
+    fn reason(&self, include: &[Spec], path: &[u8], attr_holds: bool) -> PathVerdict {
+        match self {
+            Self::NotInPaths => PathVerdict::NotInPaths,
+            Self::Ignored(spec) => PathVerdict::Ignored {
+                pattern: spec.entry.clone().unwrap_or_default(),
+            },
+            Self::Included if include.is_empty() => PathVerdict::Unfiltered,
+            Self::Included => {
+                let usable = |spec: &&Spec| attr_holds || !spec.item.attr;
+                let decided_by = include
+                    .iter()
+                    .filter(usable)
+                    .find(|spec| spec.item.matches_path(path))
+                    .or_else(|| {
+                        include
+                            .iter()
+                            .filter(usable)
+                            .find(|spec| spec.item.at(Level::file(path)) != Interest::No)
+                    });
+                match decided_by.map(|spec| &spec.entry) {
+                    Some(Some(entry)) => PathVerdict::Included { pattern: entry.clone() },
+                    Some(None) => PathVerdict::Unfiltered,
+                    None => PathVerdict::NotInPaths,
+                }
+            }
+        }
+    }
+}
+
+/// The decision of git's tree walk for one file, with `:(attr:…)` items taken to hold or not.
+fn decide<'a>(include: &[Spec], exclude: &'a [Spec], path: &[u8], attr_holds: bool) -> Decision<'a> {
     let usable = |spec: &&Spec| attr_holds || !spec.item.attr;
-    let interests = |base: &[u8], entry: &[u8], is_dir: bool| {
+    let interests = |level: Level<'_>| {
         if include.is_empty() {
-            Item::everything().at(base, entry, is_dir) != Interest::No
+            Item::everything().at(level) != Interest::No
         } else {
             include
                 .iter()
                 .filter(usable)
-                .any(|spec| spec.item.at(base, entry, is_dir) != Interest::No)
+                .any(|spec| spec.item.at(level) != Interest::No)
         }
     };
     // Every leading directory and then the file must interest one of the included pathspecs.
-    let included = levels(path).all(|(base, entry, is_dir)| interests(base, entry, is_dir));
-    if !included {
-        return PathVerdict::NotInPaths;
+    if !levels(path).all(interests) {
+        return Decision::NotInPaths;
     }
     // An exclusion decides at the file itself (one that covers a directory covers its files).
-    let Some((base, entry, _)) = levels(path).last() else {
-        return PathVerdict::NotInPaths;
-    };
-    if let Some(spec) = exclude
+    let file = Level::file(path);
+    match exclude
         .iter()
         .filter(usable)
-        .find(|spec| spec.item.at(base, entry, false) != Interest::No)
+        .find(|spec| spec.item.at(file) != Interest::No)
     {
-        return PathVerdict::Ignored {
-            pattern: spec.entry.clone().unwrap_or_default(),
-        };
-    }
-    if include.is_empty() {
-        return PathVerdict::Unfiltered;
-    }
-    let decided_by = include
-        .iter()
-        .filter(usable)
-        .find(|spec| spec.item.matches_path(path))
-        .or_else(|| {
-            include
-                .iter()
-                .filter(usable)
-                .find(|spec| spec.item.at(base, entry, false) != Interest::No)
-        });
-    match decided_by.map(|spec| &spec.entry) {
-        Some(Some(entry)) => PathVerdict::Included { pattern: entry.clone() },
-        Some(None) => PathVerdict::Unfiltered,
-        None => PathVerdict::NotInPaths,
+        Some(spec) => Decision::Ignored(spec),
+        None => Decision::Included,
     }
 }
 
