@@ -435,19 +435,12 @@ impl Watcher {
                 let mut skipped = 0;
                 let mut deciding = None;
                 for commit in &push.commits {
-                    let (is_skipped, counts) = self.commit_counts(commit);
-                    skipped += usize::from(is_skipped);
-                    if counts {
-                        deciding = Some(Deciding {
-                            id: commit.id.clone(),
-                            file: commit
-                                .files()
-                                .find(|path| self.filter.includes(path))
-                                .map(|path| FileVerdict {
-                                    path: path.to_owned(),
-                                    verdict: self.filter.verdict(path),
-                                }),
-                        });
+                    if self.skip_marker(commit).is_some() {
+                        skipped += 1;
+                        continue;
+                    }
+                    deciding = self.deciding(commit);
+                    if deciding.is_some() {
                         break;
                     }
                 }
@@ -494,14 +487,26 @@ impl Watcher {
         self.ci_skip.then(|| ci_skip::marker(&commit.message)).flatten()
     }
 
-    /// Whether the commit is skipped, and whether it counts: not skipped, and it lists no files (a
-    /// merge, say, may still have changed the paths) or a file that passes the path filter.
-    /// [`Watcher::commit_verdict`] says the same with every file's verdict.
-    fn commit_counts(&self, commit: &crate::push::Commit) -> (bool, bool) {
-        let skipped = self.skip_marker(commit).is_some();
+    /// A commit that is not skipped, as the reason of a match names it, when it makes a new version:
+    /// it lists no files (a merge, say, may still have changed the paths) or a file that passes the
+    /// path filter, the first of which it names. [`Watcher::commit_verdict`] says the same with every
+    /// file's verdict.
+    fn deciding(&self, commit: &crate::push::Commit) -> Option<Deciding> {
         let mut files = commit.files().peekable();
-        let passes = files.peek().is_none() || files.any(|path| self.filter.includes(path));
-        (skipped, !skipped && passes)
+        let file = match files.peek() {
+            None => None,
+            Some(_) => {
+                let path = files.find(|path| self.filter.includes(path))?;
+                Some(FileVerdict {
+                    path: path.to_owned(),
+                    verdict: self.filter.verdict(path),
+                })
+            }
+        };
+        Some(Deciding {
+            id: commit.id.clone(),
+            file,
+        })
     }
 
     fn commit_verdict(&self, commit: &crate::push::Commit) -> CommitVerdict {
@@ -770,9 +775,12 @@ mod tests {
             {"id": "aaaaaaa1", "message": "docs", "modified": ["docs/a.md", "README.md"]},
             {"id": "bbbbbbb2", "message": "code", "added": ["docs/b.md"], "modified": ["src/lib.rs", "src/x.rs"]},
             {"id": "ccccccc3", "message": "merge"},
+            {"id": "ddddddd4", "message": "wip [ci skip]", "modified": ["src/y.rs"]},
         ]);
         for (git_ref, commits) in [
             ("refs/heads/main", commits.clone()),
+            ("refs/heads/main", json!([commits[3], commits[0]])),
+            ("refs/heads/main", json!([commits[3], commits[1]])),
             ("refs/heads/main", json!([commits[2]])),
             ("refs/heads/main", json!([commits[0]])),
             ("refs/heads/dev", commits.clone()),

@@ -198,11 +198,11 @@ impl PathFilter {
                 let path = path.as_bytes();
                 let without = decide(include, exclude, path, false);
                 if !self.has_attr() {
-                    return without.reason(include, path, false);
+                    return without.reason(include, path);
                 }
                 let with = decide(include, exclude, path, true);
                 if with.counts() == without.counts() {
-                    return without.reason(include, path, false);
+                    return without.reason(include, path);
                 }
                 let entry = include
                     .iter()
@@ -265,9 +265,10 @@ impl Decision<'_> {
         matches!(self, Self::Included)
     }
 
-    /// The decision with the entry that made it: which included pathspec takes the file is looked
-    /// for only here, as only `explain` and the log lines name it.
-    fn reason(&self, include: &[Spec], path: &[u8], attr_holds: bool) -> PathVerdict {
+    /// The decision with the entry that made it, `:(attr:…)` items taken not to hold (as `verdict`
+    /// reports them): which included pathspec takes the file is looked for only here, as only
+    /// `explain` and the log lines name it.
+    fn reason(&self, include: &[Spec], path: &[u8]) -> PathVerdict {
         match self {
             Self::NotInPaths => PathVerdict::NotInPaths,
             Self::Ignored(spec) => PathVerdict::Ignored {
@@ -275,7 +276,7 @@ impl Decision<'_> {
             },
             Self::Included if include.is_empty() => PathVerdict::Unfiltered,
             Self::Included => {
-                let usable = |spec: &&Spec| attr_holds || !spec.item.attr;
+                let usable = |spec: &&Spec| !spec.item.attr;
                 let decided_by = include
                     .iter()
                     .filter(usable)
