@@ -64,6 +64,8 @@ fn log_level(lambda: Option<&str>, rust_log: Option<&str>) -> LevelFilter {
 }
 
 #[cfg(feature = "sdk")]
+mod https;
+#[cfg(feature = "sdk")]
 mod sdk;
 #[cfg(feature = "sdk")]
 pub use aws_types::{SdkConfig, sdk_config::TimeoutConfig};

@@ -3,14 +3,10 @@
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 use aws_types::sdk_config::{SharedHttpClient, TimeoutConfig};
-
-/// The roots AWS's endpoints chain to, compiled in (see the file's header).
-const AWS_ROOTS_PEM: &str = include_str!("aws_roots.pem");
 
 /// The one HTTPS client of a function: hyper with rustls on ring (no aws-lc-rs). It connects at the
 /// first request, not at cold start.
@@ -22,19 +18,7 @@ const AWS_ROOTS_PEM: &str = include_str!("aws_roots.pem");
 /// microseconds, and a host without any CA bundle still reaches AWS. Measured on enqueue (release,
 /// alternating cold starts): init 9.3 -> 3.5 ms, 300 KB less peak memory.
 pub fn https_client() -> SharedHttpClient {
-    let trust_store = if crate::trust_store::configured() {
-        TrustStore::default()
-    } else {
-        TrustStore::empty().with_pem_certificate(AWS_ROOTS_PEM)
-    };
-    let tls_context = TlsContext::builder()
-        .with_trust_store(trust_store)
-        .build()
-        .unwrap_or_default();
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .tls_context(tls_context)
-        .build_https()
+    SharedHttpClient::new(crate::https::HttpsClient::new())
 }
 
 /// Timeouts for the AWS services a function calls while a caller waits (SQS, S3, DynamoDB): they answer
@@ -90,27 +74,4 @@ pub async fn sdk_config_from_env(timeouts: TimeoutConfig) -> SdkConfig {
     builder.set_credentials_provider(credentials.map(SharedCredentialsProvider::new));
     builder.set_endpoint_url(env("AWS_ENDPOINT_URL"));
     builder.build()
-}
-
-#[cfg(test)]
-mod tests {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-
-    use super::AWS_ROOTS_PEM;
-
-    /// The SDK's client parses the PEM and adds each certificate at the first request, panicking on
-    /// either failing: every compiled-in root must pass both steps here first.
-    #[test]
-    fn each_compiled_in_root_parses_as_the_sdk_client_adds_it() {
-        let certificates = CertificateDer::pem_slice_iter(AWS_ROOTS_PEM.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .expect("valid PEM");
-        assert_eq!(certificates.len(), 6);
-        let mut roots = rustls::RootCertStore::empty();
-        for certificate in certificates {
-            roots.add(certificate).expect("a parsable root");
-        }
-        assert_eq!(roots.len(), 6);
-    }
 }
