@@ -8,8 +8,8 @@ use aws_types::SdkConfig;
 use aws_types::region::Region;
 use aws_types::sdk_config::{SharedHttpClient, TimeoutConfig};
 
-/// The one HTTPS client of a function: hyper with rustls on ring (no aws-lc-rs). It connects at the
-/// first request, not at cold start.
+/// The one HTTPS client of a function: hyper's HTTP/1.1 client with rustls on ring (no aws-lc-rs, no
+/// h2; see `https.rs`). It connects at the first request, not at cold start.
 ///
 /// It trusts the roots of AWS's own endpoints, compiled in, unless `SSL_CERT_FILE` or `SSL_CERT_DIR`
 /// names a trust store (a private endpoint behind another CA): then that store, as rustls-native-certs

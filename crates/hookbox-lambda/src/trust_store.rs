@@ -4,8 +4,8 @@
 //! Without either variable every client has its roots compiled in (AWS's for the SDK's client,
 //! Mozilla's for the notifiers' Concourse client) and reads nothing from disk. With one, the clients
 //! read that store the way rustls-native-certs finds it; an empty or missing store would fail every
-//! request (and a debug build panics inside the SDK), so a function refuses to start instead, naming
-//! where it looked. The check runs the same search without parsing a certificate: a few `stat`s.
+//! request, so a function refuses to start instead, naming where it looked. The check runs the same
+//! search without parsing a certificate: a few `stat`s.
 
 use std::path::{Path, PathBuf};
 
